@@ -19,7 +19,10 @@ export const ERROR_CODES = {
   CORDON_E_CGROUP: { status: 500, message: 'Could not set up the sandbox cgroup' },
   CORDON_E_SECCOMP: { status: 500, message: 'Could not install the seccomp filter' },
   CORDON_E_SANDBOX_START: { status: 500, message: 'The sandbox failed to start' },
-  CORDON_E_SANDBOX_STATE: { status: 409, message: 'The sandbox is not in a state that allows this' },
+  CORDON_E_SANDBOX_STATE: {
+    status: 409,
+    message: 'The sandbox is not in a state that allows this',
+  },
   CORDON_E_NETWORK_SETUP: { status: 500, message: 'Could not set up the sandbox network' },
   CORDON_E_MONITOR_UNAVAILABLE: { status: 500, message: 'A required monitor is unavailable' },
   CORDON_E_AUDIT_CORRUPT: { status: 500, message: 'The audit chain does not verify' },

@@ -29,7 +29,11 @@ export class EventBus {
 
   /** Fills id and ts, then delivers synchronously to every matching listener. */
   publish<E extends CordonEvent>(event: NewEvent<E>): E {
-    const full = { ...event, id: event.id ?? newEventId(), ts: event.ts ?? Date.now() } as unknown as E;
+    const full = {
+      ...event,
+      id: event.id ?? newEventId(),
+      ts: event.ts ?? Date.now(),
+    } as unknown as E;
     for (const l of this.listeners) {
       if (l.filter && !l.filter(full)) continue;
       try {

@@ -77,10 +77,14 @@ export function parsePolicyText(text: string, source = 'policy'): Policy {
     doc = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
   } catch (error) {
     const msg = error instanceof YAMLParseError ? error.message.split('\n')[0] : String(error);
-    throw new ValidationError('CORDON_E_POLICY_INVALID', [{ path: source, message: `not valid YAML/JSON: ${msg}` }]);
+    throw new ValidationError('CORDON_E_POLICY_INVALID', [
+      { path: source, message: `not valid YAML/JSON: ${msg}` },
+    ]);
   }
   if (doc !== null && doc !== undefined && !isPlainObject(doc)) {
-    throw new ValidationError('CORDON_E_POLICY_INVALID', [{ path: '(root)', message: 'must be a mapping of policy keys' }]);
+    throw new ValidationError('CORDON_E_POLICY_INVALID', [
+      { path: '(root)', message: 'must be a mapping of policy keys' },
+    ]);
   }
   return resolvePolicy(doc ?? {});
 }
@@ -91,7 +95,9 @@ export function loadPolicyFile(file: string): Policy {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new CordonError('CORDON_E_POLICY_NOT_FOUND', `Cannot read policy file ${file}`, { cause: error });
+    throw new CordonError('CORDON_E_POLICY_NOT_FOUND', `Cannot read policy file ${file}`, {
+      cause: error,
+    });
   }
   return parsePolicyText(text, file);
 }
@@ -104,6 +110,8 @@ export function policyDigest(policy: Policy): string {
 /** JSON with object keys sorted, so equal values always serialize identically. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
-    isPlainObject(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+    isPlainObject(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
   );
 }

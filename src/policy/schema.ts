@@ -60,7 +60,8 @@ export const NETWORK_PROTOCOLS = [
 export const NetworkProtocolSchema = z.enum(NETWORK_PROTOCOLS);
 export type NetworkProtocol = z.infer<typeof NetworkProtocolSchema>;
 
-const HOST_PORT_RE = /^(?<host>\[[0-9a-fA-F:.]+\]|[^:/\s]+):(?<lo>\d{1,5})(?:-(?<hi>\d{1,5}))?(?:\/(?<proto>[a-z0-9]+))?$/;
+const HOST_PORT_RE =
+  /^(?<host>\[[0-9a-fA-F:.]+\]|[^:/\s]+):(?<lo>\d{1,5})(?:-(?<hi>\d{1,5}))?(?:\/(?<proto>[a-z0-9]+))?$/;
 
 export interface NetworkRule {
   raw: string;
@@ -73,19 +74,23 @@ export interface NetworkRule {
 /** Parses one `host:port[/proto]` entry; returns a message instead of a rule when it is invalid. */
 export function parseNetworkRule(raw: string): NetworkRule | string {
   const m = HOST_PORT_RE.exec(raw.trim());
-  if (!m?.groups) return 'must be host:port, host:low-high or host:port/protocol (a port is required)';
+  if (!m?.groups)
+    return 'must be host:port, host:low-high or host:port/protocol (a port is required)';
   const { host = '', lo = '', hi, proto } = m.groups;
   const portLow = Number(lo);
   const portHigh = hi === undefined ? portLow : Number(hi);
-  if (portLow < 1 || portHigh > 65535 || portLow > portHigh) return 'port must be 1-65535, low <= high';
+  if (portLow < 1 || portHigh > 65535 || portLow > portHigh)
+    return 'port must be 1-65535, low <= high';
   const protocol = (proto ?? 'any') as NetworkProtocol;
   if (!(NETWORK_PROTOCOLS as readonly string[]).includes(protocol)) {
     return `unknown protocol "${proto}" (one of ${NETWORK_PROTOCOLS.join(', ')})`;
   }
   const h = host.toLowerCase().replace(/^\[|\]$/g, '');
   if (h === '*' || h === '**') return 'host "*" is over-broad: name the hosts the agent needs';
-  if (/^\*+\.[^.]+$/.test(h)) return `host "${h}" is over-broad: a wildcard over a whole top-level domain`;
-  if (h.includes('*') && !h.startsWith('*.')) return 'a wildcard is only allowed as the first label (*.example.test)';
+  if (/^\*+\.[^.]+$/.test(h))
+    return `host "${h}" is over-broad: a wildcard over a whole top-level domain`;
+  if (h.includes('*') && !h.startsWith('*.'))
+    return 'a wildcard is only allowed as the first label (*.example.test)';
   return { raw, host: h, portLow, portHigh, protocol };
 }
 
@@ -122,7 +127,12 @@ export const ResourcesSchema = z.strictObject({
   memoryMB: z.number().int().min(16).max(1_048_576).default(1024),
   pids: z.number().int().min(8).max(1_000_000).default(256),
   /** Wall-clock limit for the command; the whole tree is ended when it passes. */
-  timeoutMs: z.number().int().min(100).max(7 * 24 * 3_600_000).default(600_000),
+  timeoutMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(7 * 24 * 3_600_000)
+    .default(600_000),
   /** Size of the private /tmp. */
   tmpMB: z.number().int().min(1).max(65_536).default(256),
 });
@@ -132,13 +142,17 @@ export const DevicesSchema = z.strictObject({
   gpu: z.boolean().default(false),
 });
 
-const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/, 'must be a variable name, optionally ending in *');
+const EnvName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/, 'must be a variable name, optionally ending in *');
 
 export const EnvSchema = z.strictObject({
   /** Host variables that pass through (exact names or a `PREFIX*`). Added to the preset's list. */
   allow: z.array(EnvName).default([]),
   /** Variables set inside the sandbox, overriding anything passed through. */
-  set: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name'), z.string()).default({}),
+  set: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name'), z.string())
+    .default({}),
 });
 
 export const DetectSchema = z.strictObject({
@@ -169,15 +183,26 @@ export const PolicySchema = z.strictObject({
 export type Policy = z.infer<typeof PolicySchema>;
 export type PolicyInput = z.input<typeof PolicySchema>;
 
+/** A section as a user writes it: every field optional and without defaults (the preset fills them). */
+function userSection<S extends z.ZodRawShape>(section: z.ZodObject<S>) {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [key, field] of Object.entries(section.shape)) {
+    const inner =
+      field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : (field as z.ZodType);
+    shape[key] = inner.optional();
+  }
+  return z.strictObject(shape).optional();
+}
+
 /** What a user writes: every key optional, unknown keys rejected. */
 export const PolicyFileSchema = z.strictObject({
   preset: PresetNameSchema.optional(),
-  filesystem: FilesystemSchema.partial().optional(),
-  network: NetworkSchema.partial().optional(),
-  resources: ResourcesSchema.partial().optional(),
-  devices: DevicesSchema.partial().optional(),
-  env: EnvSchema.partial().optional(),
-  detect: DetectSchema.partial().optional(),
-  reward: RewardSchema.partial().optional(),
+  filesystem: userSection(FilesystemSchema),
+  network: userSection(NetworkSchema),
+  resources: userSection(ResourcesSchema),
+  devices: userSection(DevicesSchema),
+  env: userSection(EnvSchema),
+  detect: userSection(DetectSchema),
+  reward: userSection(RewardSchema),
 });
 export type PolicyFile = z.infer<typeof PolicyFileSchema>;

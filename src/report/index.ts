@@ -1,2 +1,3 @@
-/** The run report: its schema (a contract) and helpers. */
+/** The run report: its schema (a contract) and how it is assembled. */
 export * from './schema.js';
+export { buildReport, type ReportInput } from './build.js';

@@ -99,7 +99,11 @@ export const ReportSchema = z.object({
   endedAt: z.string(),
   durationMs: z.number(),
   exit: z.object({
-    code: z.number().int().nullable().describe('Exit status of the command, null when killed by a signal'),
+    code: z
+      .number()
+      .int()
+      .nullable()
+      .describe('Exit status of the command, null when killed by a signal'),
     signal: z.string().nullable(),
     timedOut: z.boolean(),
     killedByPolicy: z.boolean(),
@@ -120,7 +124,9 @@ export const ReportSchema = z.object({
     dns: z.array(DnsQuerySchema),
     drops: z.array(DropSchema),
   }),
-  coverage: z.record(z.string(), SignalCoverageSchema).describe('Which signals were live during the run'),
+  coverage: z
+    .record(z.string(), SignalCoverageSchema)
+    .describe('Which signals were live during the run'),
   verdict: VerdictSchema,
   findings: z.array(FindingSchema),
 });
