@@ -28,7 +28,8 @@ export function zodProblems(error: z.ZodError, prefix = ''): Problem[] {
 type Mergeable = Record<string, unknown>;
 
 function mergeSection(base: unknown, over: unknown): unknown {
-  if (Array.isArray(base) && Array.isArray(over)) return [...new Set([...base, ...over])];
+  if (Array.isArray(base) && Array.isArray(over))
+    return [...new Set<unknown>([...(base as unknown[]), ...(over as unknown[])])];
   if (isPlainObject(base) && isPlainObject(over)) {
     const out: Mergeable = { ...base };
     for (const [k, v] of Object.entries(over)) out[k] = k in base ? mergeSection(base[k], v) : v;

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+/** The `cordon` command line: thin over the library; every command in its own module. */
+import { Command, CommanderError } from 'commander';
+import { registerAuditCommands } from './commands/audit.js';
+import { registerDemoCommand } from './commands/demo.js';
+import { registerDoctorCommand } from './commands/doctor.js';
+import { registerPolicyCommands } from './commands/policy.js';
+import { registerRunCommand } from './commands/run.js';
+import { EXIT } from './exit-codes.js';
+import { reportError } from './output.js';
+
+export function buildProgram(): Command {
+  const program = new Command('cordon')
+    .description(
+      'run AI agents in a sandbox that isolates them, sees every attempt and stops rogue behaviour',
+    )
+    .version('0.1.0')
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerRunCommand(program);
+  registerDoctorCommand(program);
+  registerPolicyCommands(program);
+  registerAuditCommands(program);
+  registerDemoCommand(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are not errors; everything else commander rejects is bad usage.
+      process.exitCode = error.exitCode === 0 ? 0 : EXIT.USAGE;
+      return;
+    }
+    process.exitCode = reportError(error);
+  }
+}
+
+await main(process.argv);
