@@ -31,7 +31,17 @@ export interface ProcessExecEvent extends EventBase {
   uid?: number | undefined;
   /** Where it came from: `ebpf` or `proc` (the sampler can miss short-lived processes). */
   source: 'ebpf' | 'proc';
+  /** What fds 0, 1 and 2 were when seen (a socket on stdio is the reverse-shell shape). */
+  stdio?: { stdin: FdKind; stdout: FdKind; stderr: FdKind } | undefined;
+  /** True when argv[0]'s name is neither the executable's name nor a link to it (masquerading). */
+  argv0Mismatch?: boolean | undefined;
 }
+
+/**
+ * What a file descriptor points at: `socket` is a network (non-unix) socket, `unix` a unix-domain
+ * one (how sandboxes and node pass stdio), `none` a closed fd.
+ */
+export type FdKind = 'socket' | 'unix' | 'tty' | 'pipe' | 'file' | 'null' | 'none';
 
 export interface ProcessExitEvent extends EventBase {
   kind: 'process.exit';

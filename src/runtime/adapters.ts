@@ -65,6 +65,9 @@ export function monitorHook(
         cpuStatPath: v1 ? undefined : unified,
         memoryPath: v1 ? v1Dir(paths, 'memory') : unified,
         attribution: () => attribution(target),
+        // Publish eBPF events only from cordon-init's exec on: bwrap's own setns/mount/unshare
+        // during set-up are not the agent's (they made every live sandbox look like an escape).
+        armOnExec: '/.cordon/init',
       });
     },
   };

@@ -1,0 +1,140 @@
+/**
+ * The canonical form of an audit record and its chained hash. `canonicalBody` produces exactly what
+ * `canonicalJson` from src/policy produces (a property test checks it), faster (cached key order),
+ * because the store serialises every event once on the hot path.
+ */
+import * as crypto from 'node:crypto';
+
+/** `prev_hash` of the very first record of a chain that was never pruned. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+// Engines enumerate array-index keys first, in numeric order, whatever the insertion order; the
+// policy's canonicalJson rebuilds objects, so it inherits that order. Match it exactly.
+const INDEX_KEY = /^(?:0|[1-9]\d{0,9})$/;
+function isIndexKey(k: string): boolean {
+  return INDEX_KEY.test(k) && Number(k) < 4294967295;
+}
+function compareKeys(a: string, b: string): number {
+  const ai = isIndexKey(a);
+  const bi = isIndexKey(b);
+  if (ai || bi) return ai && bi ? Number(a) - Number(b) : ai ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+interface Shape {
+  keys: string[];
+  /** Each key as a JSON string followed by a colon. */
+  quoted: string[];
+}
+
+// Events from one source share their keys in one order: cache the sorted, quoted key list per
+// insertion-ordered key list. Sorting was most of the cost. Bounded: dictionaries with
+// free-form keys (evidence, details) would otherwise grow it forever.
+const shapes = new Map<string, Shape>();
+const MAX_SHAPES = 4096;
+
+function shapeOf(obj: object): Shape {
+  const own = Object.keys(obj);
+  const signature = JSON.stringify(own); // unambiguous, unlike a join: [""] vs [], "a,b" vs "a","b"
+  let shape = shapes.get(signature);
+  if (!shape) {
+    const keys = own.sort(compareKeys);
+    shape = { keys, quoted: keys.map((k) => JSON.stringify(k) + ':') };
+    if (shapes.size >= MAX_SHAPES) shapes.clear();
+    shapes.set(signature, shape);
+  }
+  return shape;
+}
+
+function serialise(value: unknown, key: string): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      return Number.isFinite(value) ? JSON.stringify(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      if (value === null) return 'null';
+      const withJson = value as { toJSON?: (k: string) => unknown };
+      if (typeof withJson.toJSON === 'function') return serialise(withJson.toJSON(key), key);
+      if (Array.isArray(value)) {
+        const items = value.map((item: unknown, i) => serialise(item, String(i)) ?? 'null');
+        return '[' + items.join(',') + ']';
+      }
+      const obj = value as Record<string, unknown>;
+      const { keys, quoted } = shapeOf(obj);
+      let out = '';
+      for (let i = 0; i < keys.length; i++) {
+        const s = serialise(obj[keys[i]!], keys[i]!);
+        if (s === undefined) continue;
+        out += (out ? ',' : '') + quoted[i]! + s;
+      }
+      return '{' + out + '}';
+    }
+    case 'bigint':
+      throw new TypeError('Do not know how to serialize a BigInt');
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return undefined; // vanish, as in JSON.stringify
+  }
+}
+
+/** JSON with object keys sorted: identical output to src/policy's `canonicalJson`. */
+export function canonicalBody(value: unknown): string {
+  return serialise(value, '') ?? 'null';
+}
+
+/** The columns a record's hash covers (everything but `hash`); `body` is canonical JSON text. */
+export interface HashedFields {
+  seq: number;
+  ts: number;
+  kind: string;
+  sandboxId: string;
+  episodeId: string | null;
+  stepId: string | null;
+  severity: string | null;
+  body: string;
+  prevHash: string;
+}
+
+/**
+ * `canonicalJson` of the record without its hash, with `body` embedded as the JSON value it holds
+ * (not as a string), built by concatenation because the body is already canonical. Keys are in
+ * sorted order: body, episode_id, kind, prev_hash, sandbox_id, seq, severity, step_id, ts.
+ */
+export function canonicalRecord(r: HashedFields): string {
+  return (
+    '{"body":' +
+    r.body +
+    ',"episode_id":' +
+    JSON.stringify(r.episodeId) +
+    ',"kind":' +
+    JSON.stringify(r.kind) +
+    ',"prev_hash":' +
+    JSON.stringify(r.prevHash) +
+    ',"sandbox_id":' +
+    JSON.stringify(r.sandboxId) +
+    ',"seq":' +
+    String(r.seq) +
+    ',"severity":' +
+    JSON.stringify(r.severity) +
+    ',"step_id":' +
+    JSON.stringify(r.stepId) +
+    ',"ts":' +
+    JSON.stringify(r.ts) +
+    '}'
+  );
+}
+
+// One-shot crypto.hash (Node >= 20.12) costs about half of createHash().update().digest().
+const sha256Hex: (text: string) => string =
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('sha256', text, 'hex')
+    : (text) => crypto.createHash('sha256').update(text).digest('hex');
+
+/** `sha256(prev_hash || canonicalRecord)`, hex. */
+export function recordHash(r: HashedFields): string {
+  return sha256Hex(r.prevHash + canonicalRecord(r));
+}

@@ -1,0 +1,199 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, test } from 'vitest';
+import { EventBus, type CordonEvent } from '../events/index.js';
+import { GENESIS_HASH, recordHash } from './canonical.js';
+import { sampleEvent } from '../../test/audit/fixtures/events.js';
+import { AuditStore } from './store.js';
+import { useTempStores } from '../../test/audit/helpers.js';
+import { verify } from './verify.js';
+
+const temp = useTempStores();
+
+function rows(dataDir: string): { seq: number; prev_hash: string; hash: string; body: string }[] {
+  const db = new Database(join(dataDir, 'audit.db'), { readonly: true });
+  try {
+    return db.prepare('SELECT * FROM records ORDER BY seq').all() as never;
+  } finally {
+    db.close();
+  }
+}
+
+describe('AuditStore', () => {
+  test('creates the data directory 0700 and audit.db 0600 with WAL', () => {
+    const dataDir = join(temp.dir(), 'nested', 'data');
+    const store = temp.open({ dataDir });
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    expect(statSync(store.path).mode & 0o777).toBe(0o600);
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
+  });
+
+  test('chains each record to the previous one from the genesis hash', () => {
+    const dataDir = join(temp.dir(), 'data');
+    const store = temp.open({ dataDir });
+    for (let i = 0; i < 5; i++) store.append(sampleEvent(i));
+    expect(store.flush()).toBe(5);
+    const stored = rows(dataDir);
+    expect(stored.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(stored[0]!.prev_hash).toBe(GENESIS_HASH);
+    for (let i = 1; i < stored.length; i++) expect(stored[i]!.prev_hash).toBe(stored[i - 1]!.hash);
+    expect(JSON.parse(stored[3]!.body)).toEqual(sampleEvent(3));
+    expect(store.head()).toEqual({ seq: 5, hash: stored[4]!.hash });
+  });
+
+  test('writes a full batch at once and a partial one after flushMs', async () => {
+    const dataDir = join(temp.dir(), 'data');
+    const batches: number[] = [];
+    const store = temp.open({
+      dataDir,
+      batchSize: 4,
+      flushMs: 20,
+      onFlush: (b) => batches.push(b.count),
+    });
+    for (let i = 0; i < 6; i++) store.append(sampleEvent(i));
+    expect(rows(dataDir)).toHaveLength(4);
+    expect(store.pending).toBe(2);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(rows(dataDir)).toHaveLength(6);
+    expect(batches).toEqual([4, 2]);
+  });
+
+  test('continues the chain after reopening, and two writers never fork it', () => {
+    const dataDir = join(temp.dir(), 'data');
+    const a = AuditStore.open({ dataDir });
+    a.append(sampleEvent(0));
+    a.close();
+    const b = temp.open({ dataDir });
+    const c = temp.open({ dataDir });
+    for (let i = 1; i < 9; i++) {
+      (i % 2 ? b : c).append(sampleEvent(i));
+      (i % 2 ? b : c).flush();
+    }
+    expect(rows(dataDir).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(verify(dataDir)).toMatchObject({ ok: true, records: 9 });
+  });
+
+  test('the stored hash is sha256 over prev_hash and the canonical record', () => {
+    const dataDir = join(temp.dir(), 'data');
+    const store = temp.open({ dataDir });
+    const event = sampleEvent(3);
+    store.append(event);
+    store.flush();
+    const [row] = rows(dataDir);
+    expect(row!.hash).toBe(
+      recordHash({
+        seq: 1,
+        ts: event.ts,
+        kind: 'finding',
+        sandboxId: event.sandboxId,
+        episodeId: event.episodeId ?? null,
+        stepId: event.stepId ?? null,
+        severity: 'high',
+        body: row!.body,
+        prevHash: GENESIS_HASH,
+      }),
+    );
+  });
+
+  test('attachToBus persists every published event and off() flushes', () => {
+    const dataDir = join(temp.dir(), 'data');
+    const store = temp.open({ dataDir });
+    const bus = new EventBus();
+    const off = store.attachToBus(bus);
+    bus.publish({
+      kind: 'sandbox.start',
+      sandboxId: 'sb-x',
+      episodeId: 'ep-9',
+      detail: { labels: { episode: '9' } },
+    });
+    bus.publish({
+      kind: 'net.drop',
+      sandboxId: 'sb-x',
+      protocol: 'udp',
+      address: '198.18.0.1',
+      port: 53,
+    });
+    off();
+    bus.publish({ kind: 'sandbox.end', sandboxId: 'sb-x' });
+    expect(rows(dataDir).map((r) => (JSON.parse(r.body) as CordonEvent).kind)).toEqual([
+      'sandbox.start',
+      'net.drop',
+    ]);
+    expect(bus.listenerCount).toBe(0);
+  });
+});
+
+describe('queries', () => {
+  function filled(): AuditStore {
+    const store = temp.open();
+    for (let i = 0; i < 48; i++) store.append(sampleEvent(i));
+    store.append({
+      id: 's',
+      ts: 1_700_000_000_100,
+      kind: 'sandbox.start',
+      sandboxId: 'sb-1',
+      detail: { labels: { team: 'rl' } },
+    });
+    store.append({ id: 'e', ts: 1_700_000_000_101, kind: 'sandbox.end', sandboxId: 'sb-1' });
+    return store;
+  }
+
+  test('filters by sandbox, episode, step, kinds, severity and seq, in order', () => {
+    const store = filled();
+    const bySandbox = store.query({ sandboxId: 'sb-1' });
+    expect(bySandbox.length).toBe(14);
+    expect(bySandbox.every((r) => r.sandboxId === 'sb-1')).toBe(true);
+    expect(bySandbox.map((r) => r.seq)).toEqual(
+      [...bySandbox.map((r) => r.seq)].sort((a, b) => a - b),
+    );
+    expect(store.query({ episodeId: 'ep-0', stepId: 'step-2' }).map((r) => r.event.id)).toEqual([
+      'e-2',
+      'e-10',
+      'e-18',
+      'e-26',
+      'e-34',
+      'e-42',
+    ]);
+    expect(
+      store.query({ kinds: ['net.dns', 'net.flow'] }).every((r) => r.kind.startsWith('net.')),
+    ).toBe(true);
+    const severe = store.query({ minSeverity: 'high' });
+    expect(severe.length).toBeGreaterThan(0);
+    expect(severe.every((r) => r.severity === 'high' || r.severity === 'critical')).toBe(true);
+    expect(store.query({ afterSeq: 45 }).map((r) => r.seq)).toEqual([46, 47, 48, 49, 50]);
+    expect(store.query({ order: 'desc', limit: 2 }).map((r) => r.seq)).toEqual([50, 49]);
+  });
+
+  test('findings returns the findings with their seq', () => {
+    const store = filled();
+    const found = store.findings({ sandboxId: 'sb-3' });
+    expect(found.map((f) => f.id)).toEqual(['f-3', 'f-15', 'f-27', 'f-39']);
+    expect(found[0]!.seq).toBe(4);
+    expect(found[0]!.rule).toBe('net.ssh-banner-to-unlisted-host');
+  });
+
+  test('sandboxes summarises counts, episodes, labels, span and worst severity', () => {
+    const store = filled();
+    const summaries = store.sandboxes();
+    expect(summaries.map((s) => s.sandboxId).sort()).toEqual(['sb-0', 'sb-1', 'sb-2', 'sb-3']);
+    const sb1 = summaries.find((s) => s.sandboxId === 'sb-1')!;
+    expect(sb1).toMatchObject({
+      labels: { team: 'rl' },
+      ended: true,
+      events: 14,
+      episodeIds: ['ep-1'],
+    });
+    expect(sb1.counts['net.flow']).toBe(4);
+    const sb3 = summaries.find((s) => s.sandboxId === 'sb-3')!;
+    expect(sb3.findings).toBe(4);
+    expect(sb3.worstSeverity).toBe('critical');
+    expect(
+      store
+        .sandboxes({ episodeId: 'ep-0' })
+        .map((s) => s.sandboxId)
+        .sort(),
+    ).toEqual(['sb-0', 'sb-2']);
+  });
+});

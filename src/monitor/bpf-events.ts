@@ -1,0 +1,201 @@
+/**
+ * Turns parsed bpftrace records into bus events for watched sandboxes: joins argv batches to their
+ * exec, enriches execs with /proc facts (stdio, cwd, argv[0] masquerading), keeps only sensitive
+ * file paths, and names syscall arguments. Records of unwatched cgroups are dropped here.
+ */
+import { constants } from 'node:os';
+import type { EventBus, NewEvent } from '../events/index.js';
+import type { BpfRecord } from './bpftrace-parse.js';
+import { argv0Mismatch, readArgv, readCwd, readExe, readStatus, readStdio } from './proc-facts.js';
+import { absolutize, matchSensitive } from './sensitive-paths.js';
+import type { WatchEntry, WatchRegistry } from './watch-registry.js';
+
+const WRITE_FLAGS = 0o1 | 0o2 | 0o100 | 0o1000; // O_WRONLY | O_RDWR | O_CREAT | O_TRUNC
+const MAX_TRACKED = 20_000;
+
+const SIGNAL_NAMES = new Map<number, string>(
+  Object.entries(constants.signals).map(([name, n]) => [n, name]),
+);
+
+export function signalName(n: number): string {
+  return SIGNAL_NAMES.get(n) ?? `SIG${n}`;
+}
+
+export class BpfEventTranslator {
+  /** argv batches from execve entry, keyed by the calling thread. */
+  private readonly pendingArgv = new Map<number, string[]>();
+  /** Executable of each live watched pid, for file and syscall events. */
+  private readonly exeOf = new Map<number, string>();
+  published = 0;
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly registry: WatchRegistry,
+  ) {}
+
+  handle(rec: BpfRecord): void {
+    if (!('cgroupId' in rec)) return;
+    const watch = this.registry.lookup(rec.cgroupId);
+    if (!watch) return;
+    if (watch.armOnExec !== undefined && !watch.armed) {
+      const arm = watch.armOnExec;
+      if (
+        rec.t !== 'exec' ||
+        !(typeof arm === 'string' ? rec.filename === arm : arm(rec.filename))
+      ) {
+        return;
+      }
+      watch.armed = true;
+    }
+    switch (rec.t) {
+      case 'arg': {
+        if (rec.index === 0 || !this.pendingArgv.has(rec.tid)) {
+          if (this.pendingArgv.size > MAX_TRACKED) this.pendingArgv.clear();
+          this.pendingArgv.set(rec.tid, []);
+        }
+        this.pendingArgv.get(rec.tid)![rec.index] = rec.value;
+        return;
+      }
+      case 'exec':
+        return this.exec(watch, rec);
+      case 'exit': {
+        this.exeOf.delete(rec.pid);
+        const code = rec.exitCode;
+        const sig = code & 0x7f;
+        this.emit(watch, {
+          kind: 'process.exit',
+          pid: rec.pid,
+          ...(sig === 0 ? { exitCode: (code >> 8) & 0xff } : { signal: signalName(sig) }),
+        });
+        return;
+      }
+      case 'file':
+        return this.file(watch, rec);
+      case 'connect':
+        return this.connect(watch, rec);
+      case 'syscall':
+        return this.syscall(watch, rec);
+    }
+  }
+
+  private exec(watch: WatchEntry, rec: Extract<BpfRecord, { t: 'exec' }>): void {
+    const argv = this.pendingArgv.get(rec.oldPid) ?? this.pendingArgv.get(rec.pid);
+    this.pendingArgv.delete(rec.oldPid);
+    this.pendingArgv.delete(rec.pid);
+    const name = rec.filename;
+    // Relative names and fd paths (exec from memory) say less than the kernel's link.
+    const exe =
+      name.startsWith('/') && !/^\/(dev|proc\/self)\/fd\//.test(name)
+        ? name
+        : (readExe(rec.pid) ?? name);
+    if (this.exeOf.size > MAX_TRACKED) this.exeOf.clear();
+    this.exeOf.set(rec.pid, exe);
+    const fullArgv = argv && argv.length > 0 ? argv : (readArgv(rec.pid) ?? [name]);
+    const stdio = readStdio(rec.pid);
+    const cwd = readCwd(rec.pid);
+    this.emit(watch, {
+      kind: 'process.exec',
+      pid: rec.pid,
+      ppid: rec.ppid,
+      uid: rec.uid,
+      exe,
+      argv: fullArgv,
+      source: 'ebpf',
+      ...(cwd !== undefined ? { cwd } : {}),
+      ...(stdio ? { stdio } : {}),
+      argv0Mismatch: argv0Mismatch(exe, fullArgv[0]),
+    });
+  }
+
+  private file(watch: WatchEntry, rec: Extract<BpfRecord, { t: 'file' }>): void {
+    const write = rec.op !== 'open' || (rec.flags & WRITE_FLAGS) !== 0;
+    const raw = rec.path.startsWith('/') ? rec.path : absolutize(rec.path, readCwd(rec.pid));
+    // chmod +x is reported wherever it happens: making a dropped file executable is the signal.
+    if (rec.op !== 'chmod' && !matchSensitive(raw, write)) return;
+    this.emit(watch, {
+      kind: 'file.access',
+      pid: rec.pid,
+      exe: this.exe(rec.pid),
+      path: this.selfPath(raw, rec.pid),
+      op: rec.op === 'open' ? (write ? 'write' : 'open') : rec.op,
+      flags: rec.flags,
+      // open returns the fd: the event carries 0 for success.
+      result: Math.min(0, rec.result),
+    });
+  }
+
+  private connect(watch: WatchEntry, rec: Extract<BpfRecord, { t: 'connect' }>): void {
+    if (rec.family === 'unix') {
+      // Only sockets that matter (docker, containerd): every resolver pokes at nscd and friends.
+      if (!matchSensitive(rec.address, false)) return;
+      this.emit(watch, {
+        kind: 'file.access',
+        pid: rec.pid,
+        exe: this.exe(rec.pid),
+        path: rec.address,
+        op: 'open',
+        result: rec.result,
+      });
+    }
+    this.emit(watch, {
+      kind: 'syscall',
+      pid: rec.pid,
+      exe: this.exe(rec.pid),
+      syscall: 'connect',
+      args: {
+        family: rec.family,
+        address: rec.address,
+        ...(rec.family === 'unix' ? {} : { port: rec.port }),
+        result: rec.result,
+      },
+      denied: false,
+    });
+  }
+
+  private syscall(watch: WatchEntry, rec: Extract<BpfRecord, { t: 'syscall' }>): void {
+    const [a1 = 0, a2 = 0, a3 = 0] = rec.args;
+    const text = rec.text ?? '';
+    const named: Record<string, Record<string, number | string>> = {
+      ptrace: { request: a1, targetPid: a2 },
+      unshare: { flags: a1 },
+      setns: { fd: a1, nstype: a2 },
+      kill: { targetPid: a1, signal: a2 },
+      tkill: { targetTid: a1, signal: a2 },
+      tgkill: { targetPid: a1, targetTid: a2, signal: a3 },
+      bpf: { cmd: a1 },
+      mount: { flags: a1, target: text },
+      memfd_create: { flags: a1, name: text },
+      execveat: { fd: a1, flags: a2, path: text },
+    };
+    this.emit(watch, {
+      kind: 'syscall',
+      pid: rec.pid,
+      exe: this.exe(rec.pid),
+      syscall: rec.name,
+      args: named[rec.name] ?? { a1, a2, a3 },
+      denied: false,
+    });
+  }
+
+  private exe(pid: number): string | undefined {
+    return this.exeOf.get(pid) ?? readExe(pid);
+  }
+
+  /** `/proc/<own ns pid>/environ` is the process's own: say `self` so rules need not know pids. */
+  private selfPath(path: string, pid: number): string {
+    const m = /^\/proc\/(\d+)\//.exec(path);
+    if (!m) return path;
+    const status = readStatus(pid);
+    return status && Number(m[1]) === status.nsPid
+      ? path.replace(/^\/proc\/\d+\//, '/proc/self/')
+      : path;
+  }
+
+  private emit(watch: WatchEntry, event: DistributiveOmit<NewEvent, keyof AttributionKeys>): void {
+    this.published += 1;
+    this.bus.publish({ ...event, ...watch.attribution(), sandboxId: watch.sandboxId });
+  }
+}
+
+type AttributionKeys = { sandboxId: string; episodeId?: string; stepId?: string };
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -1,0 +1,110 @@
+import { describe, expect, test } from 'vitest';
+import { buildProgram } from './bpftrace-program.js';
+import { ipv4, ipv6, parseLine, parsePrintf } from './bpftrace-parse.js';
+
+describe('bpftrace output parsing', () => {
+  test.each([
+    ['M\t42', { t: 'sync', pid: 42 }],
+    ['A\t25\t7\t1\ttwo\twords', { t: 'arg', cgroupId: 25, tid: 7, index: 1, value: 'two\twords' }],
+    [
+      'E\t25\t7\t6\t1000\t7\t/bin/true',
+      { t: 'exec', cgroupId: 25, pid: 7, ppid: 6, uid: 1000, oldPid: 7, filename: '/bin/true' },
+    ],
+    ['X\t25\t7\t256', { t: 'exit', cgroupId: 25, pid: 7, exitCode: 256 }],
+    [
+      'F\t25\t7\t1\t-2\t0\t/root/.ssh/id_rsa',
+      {
+        t: 'file',
+        cgroupId: 25,
+        pid: 7,
+        op: 'open',
+        result: -2,
+        flags: 0,
+        path: '/root/.ssh/id_rsa',
+      },
+    ],
+    [
+      'F\t25\t7\t5\t0\t0\t/x',
+      { t: 'file', cgroupId: 25, pid: 7, op: 'rename', result: 0, flags: 0, path: '/x' },
+    ],
+    [
+      'C\t25\t7\t-111\t2\t2304\t16777343\t0\t0',
+      {
+        t: 'connect',
+        cgroupId: 25,
+        pid: 7,
+        result: -111,
+        family: 'inet',
+        port: 9,
+        address: '127.0.0.1',
+      },
+    ],
+    [
+      'C\t25\t7\t-2\t1\t0\t/run/docker.sock',
+      {
+        t: 'connect',
+        cgroupId: 25,
+        pid: 7,
+        result: -2,
+        family: 'unix',
+        port: 0,
+        address: '/run/docker.sock',
+      },
+    ],
+    [
+      'S\t25\t7\tkill\t-1\t9\t0',
+      { t: 'syscall', cgroupId: 25, pid: 7, name: 'kill', args: [-1, 9, 0] },
+    ],
+    [
+      'P\t25\t7\tmemfd_create\t1\t0\tevil\tname',
+      {
+        t: 'syscall',
+        cgroupId: 25,
+        pid: 7,
+        name: 'memfd_create',
+        args: [1, 0],
+        text: 'evil\tname',
+      },
+    ],
+  ])('parses %j', (data, expected) => {
+    expect(parsePrintf(data)).toEqual(expected);
+  });
+
+  test('rejects malformed lines without throwing', () => {
+    for (const bad of [
+      '',
+      'Z\t1',
+      'E\t1\t2',
+      'F\t1\t2\t9\t0\t0\t/x',
+      '{not json',
+      '{"type":"printf"}',
+    ]) {
+      expect(bad.startsWith('{') ? parseLine(bad) : parsePrintf(bad)).toBeNull();
+    }
+  });
+
+  test('reads JSON envelopes: printf, attached probes, lost events', () => {
+    expect(parseLine('{"type": "printf", "data": "M\\t5\\n"}')).toEqual({ t: 'sync', pid: 5 });
+    expect(parseLine('{"type": "attached_probes", "data": {"probes": 5}}')).toEqual({
+      t: 'attached',
+      probes: 5,
+    });
+    expect(parseLine('{"type": "lost_events", "data": {"events": 3}}')).toEqual({
+      t: 'lost',
+      events: 3,
+    });
+  });
+
+  test('decodes raw socket address words', () => {
+    expect(ipv4(0x0100007f)).toBe('127.0.0.1');
+    // ::1 is fifteen zero bytes then 1: the second little-endian word holds 1 in its top byte.
+    expect(ipv6('0', String(1n << 56n))).toBe('::1');
+  });
+
+  test('generates one program with the host cgroups excluded in every probe', () => {
+    const text = buildProgram({ excludeCgroupIds: [1, 77], arch: 'x64' });
+    expect(text.match(/tracepoint:/g)).toHaveLength(5);
+    expect(text.match(/cgroup != 1 && cgroup != 77/g)).toHaveLength(4);
+    expect(() => buildProgram({ excludeCgroupIds: [1], arch: 'mips' })).toThrow();
+  });
+});

@@ -1,0 +1,232 @@
+/**
+ * The eBPF source: one long-lived bpftrace child per cordon process, shared by every sandbox.
+ * Owns its lifecycle (start, the "probes attached" handshake, a sync marker proving events flow,
+ * one restart after a crash, stop) and routes its output to the translator for watched cgroups.
+ * A crash is never silent: coverage goes off with the reason and `onError` is called.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { CordonError } from '../errors.js';
+import type { Attribution, EventBus } from '../events/index.js';
+import { BpfEventTranslator } from './bpf-events.js';
+import { buildProgram, supportedArch, SYNC_COMM } from './bpftrace-program.js';
+import { parseLine } from './bpftrace-parse.js';
+import { ensureTracefs, findBpftrace, hostCgroupIds } from './probe.js';
+import { WatchRegistry } from './watch-registry.js';
+
+export interface BpfMonitorOptions {
+  bus: EventBus;
+  /** Called when bpftrace fails to start or dies; coverage is already off when it is called. */
+  onError?: (error: CordonError) => void;
+  /** How long attaching plus the first sync may take (default 60 s: compiling takes ~2 s of CPU). */
+  startTimeoutMs?: number;
+}
+
+export interface BpfWatch {
+  sandboxId: string;
+  /** The sandbox's cgroup2 id (inode of its v2 directory). */
+  cgroupId: number;
+  /** Its v2 directory, so that cgroups nested below it are attributed to it as well. */
+  cgroupDir?: string | undefined;
+  attribution: () => Attribution;
+  /** Publish nothing until a process of the sandbox execs this path (see WatchEntry). */
+  armOnExec?: string | ((filename: string) => boolean) | undefined;
+}
+
+export interface BpfCoverage {
+  live: boolean;
+  reason?: string;
+}
+
+/** How long an unwatched sandbox's events still publish: output already in the pipe. */
+const UNWATCH_GRACE_MS = 300;
+
+export class BpfMonitor {
+  readonly registry = new WatchRegistry();
+  private readonly translator: BpfEventTranslator;
+  private child: ChildProcess | undefined;
+  private readonly syncWaiters = new Map<number, () => void>();
+  private readonly markerDir = mkdtempSync(join(tmpdir(), 'cordon-mon-'));
+  private readonly marker = join(this.markerDir, SYNC_COMM);
+  private state: BpfCoverage = { live: false, reason: 'starting' };
+  private restarts = 0;
+  private stopping = false;
+  private stderrTail: string[] = [];
+  /** Resolves once probes are attached and a sync marker came back; rejects on failure. */
+  ready: Promise<void>;
+  stats = { lines: 0, lostEvents: 0, probes: 0 };
+
+  private constructor(private readonly options: BpfMonitorOptions) {
+    this.translator = new BpfEventTranslator(options.bus, this.registry);
+    symlinkSync(existsSync('/usr/bin/true') ? '/usr/bin/true' : '/bin/true', this.marker);
+    this.ready = this.launch();
+    this.ready.catch(() => undefined); // reported through onError and coverage
+  }
+
+  /**
+   * Starts bpftrace; await `ready` before trusting coverage.
+   * @example const bpf = BpfMonitor.start({ bus }); await bpf.ready;
+   */
+  static start(options: BpfMonitorOptions): BpfMonitor {
+    return new BpfMonitor(options);
+  }
+
+  coverage(): BpfCoverage {
+    return { ...this.state };
+  }
+
+  /** The bpftrace process id while it runs. */
+  get pid(): number | undefined {
+    return this.child?.exitCode === null ? this.child.pid : undefined;
+  }
+
+  get published(): number {
+    return this.translator.published;
+  }
+
+  /** Publishes events of `target`'s cgroup (and those below it) until the returned function runs. */
+  watch(target: BpfWatch): () => void {
+    const remove = this.registry.add({
+      sandboxId: target.sandboxId,
+      cgroupId: target.cgroupId,
+      dir: target.cgroupDir,
+      attribution: target.attribution,
+      armOnExec: target.armOnExec,
+    });
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      setTimeout(remove, UNWATCH_GRACE_MS).unref();
+    };
+  }
+
+  /**
+   * Resolves once every event that happened before the call has been read: runs the marker
+   * program (again every 100 ms: while probes attach, early markers go unseen) until one is seen.
+   */
+  async sync(timeoutMs = 5000): Promise<void> {
+    if (!this.child || !this.state.live) throw this.unavailable('bpftrace is not running');
+    const pids: number[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    let retry: NodeJS.Timeout | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const fire = (): void => {
+          const marker = spawn(this.marker, [], { stdio: 'ignore' });
+          marker.once('error', () => undefined);
+          if (marker.pid === undefined) return;
+          pids.push(marker.pid);
+          this.syncWaiters.set(marker.pid, resolve);
+        };
+        timer = setTimeout(
+          () => reject(this.unavailable(`no sync marker from bpftrace within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+        retry = setInterval(fire, 100);
+        fire();
+      });
+    } finally {
+      clearTimeout(timer);
+      clearInterval(retry);
+      for (const pid of pids) this.syncWaiters.delete(pid);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.state = { live: false, reason: 'stopped' };
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(this.markerDir, { recursive: true, force: true });
+  }
+
+  private unavailable(message: string): CordonError {
+    return new CordonError('CORDON_E_MONITOR_UNAVAILABLE', message, {
+      details: { stderr: this.stderrTail.join('\n') },
+    });
+  }
+
+  private async launch(): Promise<void> {
+    const bpftrace = findBpftrace();
+    if (!bpftrace) return this.fail('bpftrace is not installed');
+    if (!ensureTracefs()) return this.fail('tracefs is not mounted and could not be mounted');
+    if (!supportedArch()) return this.fail(`no syscall table for ${process.arch}`);
+    const program = buildProgram({ excludeCgroupIds: hostCgroupIds() });
+    // setpriv: bpftrace dies with cordon even on SIGKILL (its probes would otherwise linger).
+    const child = spawn('setpriv', ['--pdeathsig', 'KILL', bpftrace, '-f', 'json', '-e', program], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, BPFTRACE_STRLEN: '200', BPFTRACE_PERF_RB_PAGES: '256' },
+    });
+    this.child = child;
+    this.stderrTail = [];
+    const attached = new Promise<void>((resolve, reject) => {
+      const lines = createInterface({ input: child.stdout });
+      lines.on('line', (line) => {
+        this.stats.lines += 1;
+        const rec = parseLine(line);
+        if (!rec) return;
+        if (rec.t === 'attached') {
+          this.stats.probes = rec.probes;
+          resolve();
+        } else if (rec.t === 'sync') this.syncWaiters.get(rec.pid)?.();
+        else if (rec.t === 'lost') this.stats.lostEvents += rec.events;
+        else this.translator.handle(rec);
+      });
+      createInterface({ input: child.stderr }).on('line', (line) => {
+        if (/RLIMIT_MEMLOCK/.test(line)) return; // harmless on modern kernels
+        this.stderrTail = [...this.stderrTail.slice(-19), line];
+      });
+      child.once('error', reject);
+      child.once('exit', (code, signal) => {
+        reject(this.unavailable(`bpftrace exited (${signal ?? `code ${code}`}) before attaching`));
+        this.onExit(child, code, signal);
+      });
+    });
+    const timeoutMs = this.options.startTimeoutMs ?? 60_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(this.unavailable(`bpftrace did not attach within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([attached, timeout]);
+      this.state = { live: true };
+      await this.sync(Math.max(1000, timeoutMs / 2));
+    } catch (error) {
+      clearTimeout(timer);
+      if (child.exitCode === null) child.kill('SIGKILL');
+      return this.fail(error instanceof Error ? error.message : String(error));
+    }
+    clearTimeout(timer);
+  }
+
+  private onExit(child: ChildProcess, code: number | null, signal: string | null): void {
+    if (this.child !== child || this.stopping || !this.state.live) return;
+    const reason = `bpftrace exited (${signal ?? `code ${code}`}): ${this.stderrTail.at(-1) ?? ''}`;
+    this.state = { live: false, reason };
+    this.options.onError?.(this.unavailable(reason));
+    if (this.restarts >= 1) return;
+    this.restarts += 1;
+    this.ready = this.launch();
+    this.ready.catch(() => undefined);
+  }
+
+  private fail(reason: string): Promise<never> {
+    this.state = { live: false, reason };
+    const error = this.unavailable(reason);
+    this.options.onError?.(error);
+    return Promise.reject(error);
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * The /proc sampler: every `intervalMs` it lists a sandbox's pids from cgroup.procs (and cgroups
+ * nested below) and reads what /proc says about each. Two modes per sandbox:
+ * - `full` (no eBPF): publishes `process.exec` (source `proc`) for each new pid or new image, and
+ *   `process.exit` when a pid is gone. Processes shorter than one interval can be missed.
+ * - `facts` (eBPF sees execs): publishes only when a process's stdio turns into a socket after
+ *   its exec (the `dup2(sock, 0..2)` reverse shell), as a `process.exec` with source `proc`
+ *   (`full` mode reports that too).
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Attribution, EventBus, NewEvent, ProcessExecEvent } from '../events/index.js';
+import { argv0Mismatch, readArgv, readCwd, readExe, readStatus, readStdio } from './proc-facts.js';
+import type { Stdio } from './proc-facts.js';
+
+export type SamplerMode = 'full' | 'facts';
+
+export interface ProcTarget {
+  sandboxId: string;
+  /** The sandbox's cgroup.procs file (v1 pids/cpuacct or v2 directory). */
+  cgroupProcsPath: string;
+  attribution: () => Attribution;
+  mode?: SamplerMode;
+}
+
+interface Seen {
+  exe: string | undefined;
+  argv0: string | undefined;
+  socketStdio: boolean;
+}
+
+interface Watched {
+  target: ProcTarget;
+  mode: SamplerMode;
+  seen: Map<number, Seen>;
+}
+
+export interface ProcSamplerOptions {
+  bus: EventBus;
+  intervalMs?: number;
+}
+
+/** The cgroup directory of a cgroup.procs path (a directory is taken as is). */
+export function procsDir(procsPath: string): string {
+  try {
+    if (statSync(procsPath).isDirectory()) return procsPath;
+  } catch {
+    // gone or not yet there: treat as a file path
+  }
+  return dirname(procsPath);
+}
+
+/** The pids of a cgroup and of every cgroup below it (depth-limited). */
+export function cgroupPids(procsPath: string, depth = 4): number[] {
+  const pids: number[] = [];
+  const walk = (dir: string, left: number): void => {
+    try {
+      for (const line of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n')) {
+        if (line) pids.push(Number(line));
+      }
+    } catch {
+      return; // the cgroup is gone
+    }
+    if (left === 0) return;
+    try {
+      for (const d of readdirSync(dir, { withFileTypes: true })) {
+        if (d.isDirectory()) walk(join(dir, d.name), left - 1);
+      }
+    } catch {
+      // raced with removal
+    }
+  };
+  walk(procsDir(procsPath), depth);
+  return pids;
+}
+
+function hasSocket(stdio: Stdio | undefined): boolean {
+  return (
+    !!stdio && (stdio.stdin === 'socket' || stdio.stdout === 'socket' || stdio.stderr === 'socket')
+  );
+}
+
+export class ProcSampler {
+  private readonly watched = new Set<Watched>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly intervalMs: number;
+  published = 0;
+
+  constructor(private readonly options: ProcSamplerOptions) {
+    this.intervalMs = options.intervalMs ?? 200;
+  }
+
+  /** Starts sampling `target` (a first scan happens before this returns). */
+  watch(target: ProcTarget): () => void {
+    const entry: Watched = { target, mode: target.mode ?? 'full', seen: new Map() };
+    this.watched.add(entry);
+    this.scan(entry);
+    this.timer ??= setInterval(() => this.scanAll(), this.intervalMs).unref();
+    return () => {
+      this.watched.delete(entry);
+      if (this.watched.size === 0 && this.timer) {
+        clearInterval(this.timer);
+        this.timer = undefined;
+      }
+    };
+  }
+
+  /** Switches every sandbox (e.g. to `full` when eBPF dies mid-run). */
+  setMode(mode: SamplerMode): void {
+    for (const w of this.watched) w.mode = mode;
+  }
+
+  scanAll(): void {
+    for (const w of this.watched) this.scan(w);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.watched.clear();
+  }
+
+  private scan(w: Watched): void {
+    const live = new Set(cgroupPids(w.target.cgroupProcsPath));
+    for (const pid of live) {
+      const before = w.seen.get(pid);
+      const exe = readExe(pid);
+      if (before && before.exe === exe && w.mode === 'facts' && before.socketStdio) continue;
+      const stdio = readStdio(pid);
+      if (stdio === undefined) continue; // exited between the listing and now
+      const argv = readArgv(pid) ?? [];
+      const socketStdio = hasSocket(stdio);
+      const changedImage = !before || before.exe !== exe || before.argv0 !== argv[0];
+      w.seen.set(pid, { exe, argv0: argv[0], socketStdio });
+      const becameSocket = !!before && socketStdio && !before.socketStdio;
+      if ((w.mode === 'full' && changedImage) || becameSocket) {
+        this.publishExec(w, pid, exe, argv, stdio);
+      }
+    }
+    for (const pid of w.seen.keys()) {
+      if (live.has(pid)) continue;
+      w.seen.delete(pid);
+      if (w.mode === 'full') {
+        this.publish(w, { kind: 'process.exit', sandboxId: w.target.sandboxId, pid });
+      }
+    }
+  }
+
+  private publishExec(
+    w: Watched,
+    pid: number,
+    exe: string | undefined,
+    argv: string[],
+    stdio: Stdio,
+  ) {
+    const status = readStatus(pid);
+    const cwd = readCwd(pid);
+    const event: NewEvent<ProcessExecEvent> = {
+      kind: 'process.exec',
+      sandboxId: w.target.sandboxId,
+      pid,
+      exe: exe ?? argv[0] ?? '',
+      argv,
+      source: 'proc',
+      stdio,
+      argv0Mismatch: exe ? argv0Mismatch(exe, argv[0]) : false,
+      ...(status ? { ppid: status.ppid, uid: status.uid } : {}),
+      ...(cwd !== undefined ? { cwd } : {}),
+    };
+    this.publish(w, event);
+  }
+
+  private publish(w: Watched, event: NewEvent): void {
+    this.published += 1;
+    this.options.bus.publish({
+      ...event,
+      ...w.target.attribution(),
+      sandboxId: w.target.sandboxId,
+    });
+  }
+}

@@ -1,0 +1,80 @@
+import { describe, expect, test } from 'vitest';
+import { argv0Mismatch, fdKind } from './proc-facts.js';
+import { absolutize, matchSensitive } from './sensitive-paths.js';
+
+describe('sensitive paths', () => {
+  test.each([
+    ['/dev/nvidia0', 'gpu'],
+    ['/dev/dri/renderD128', 'gpu'],
+    ['/dev/kfd', 'gpu'],
+    ['/dev/cpu/0/msr', 'msr'],
+    ['/proc/sys/vm/nr_hugepages', 'hugepages'],
+    ['/proc/1/environ', 'proc-secrets'],
+    ['/proc/self/mem', 'proc-secrets'],
+    ['/proc/1/root/etc/passwd', 'proc-root'],
+    ['/sys/fs/cgroup/memory/release_agent', 'escape'],
+    ['/run/docker.sock', 'container-socket'],
+    ['/run/containerd/containerd.sock', 'container-socket'],
+    ['/workspace/.ssh/authorized_keys', 'ssh'],
+    ['/etc/crontab', 'persistence'],
+    ['/var/spool/cron/crontabs/root', 'persistence'],
+    ['/etc/systemd/system/evil.service', 'persistence'],
+    ['/workspace/.config/systemd/user/x.service', 'persistence'],
+    ['/workspace/.bashrc', 'shell-rc'],
+    ['/etc/ld.so.preload', 'preload'],
+    ['/etc/shadow', 'credentials'],
+    ['/workspace/.aws/credentials', 'credentials'],
+    ['/workspace/.bash_history', 'history'],
+  ])('%s is sensitive (%s)', (path, tag) => {
+    expect(matchSensitive(path, false)).toEqual({ tag });
+  });
+
+  test.each([
+    '/usr/lib/x86_64-linux-gnu/libc.so.6',
+    '/workspace/main.c',
+    '/etc/ld.so.cache',
+    '/proc/self/maps',
+    '/proc/self/status',
+    '/dev/null',
+    '/tmp/build/notes.txt',
+  ])('%s is not sensitive', (path) => {
+    expect(matchSensitive(path, true)).toBeNull();
+  });
+
+  test('logs and resolver files count only when written', () => {
+    expect(matchSensitive('/etc/resolv.conf', false)).toBeNull();
+    expect(matchSensitive('/etc/resolv.conf', true)).toEqual({ tag: 'network-config' });
+    expect(matchSensitive('/var/log/auth.log', false)).toBeNull();
+    expect(matchSensitive('/var/log/auth.log', true)).toEqual({ tag: 'log' });
+  });
+
+  test('relative paths are joined onto the cwd and folded', () => {
+    expect(absolutize('.ssh/id_rsa', '/workspace')).toBe('/workspace/.ssh/id_rsa');
+    expect(absolutize('../etc/./shadow', '/workspace')).toBe('/etc/shadow');
+    expect(absolutize('x', undefined)).toBe('x');
+  });
+});
+
+describe('process facts', () => {
+  test.each([
+    ['socket:[123]', 'socket'],
+    ['pipe:[9]', 'pipe'],
+    ['/dev/null', 'null'],
+    ['/dev/pts/3', 'tty'],
+    ['/workspace/out.log', 'file'],
+    [undefined, 'none'],
+  ])('fd %s is %s', (target, kind) => {
+    expect(fdKind(target)).toBe(kind);
+  });
+
+  test.each([
+    ['/usr/bin/dash', 'sh', false],
+    ['/usr/bin/bash', '-bash', false],
+    ['/usr/bin/true', '/bin/true', false],
+    ['/usr/bin/python3.11', 'python3', false],
+    ['/tmp/xmrig', 'kworker/0:1', true],
+    ['/workspace/miner', 'sshd', true],
+  ])('%s run as %s: mismatch %s', (exe, argv0, expected) => {
+    expect(argv0Mismatch(exe, argv0)).toBe(expected);
+  });
+});

@@ -1,0 +1,52 @@
+/**
+ * Runs the host networking tools (`ip`, `nft`) with a script on stdin: one process per batch, so a
+ * whole sandbox network is set up or torn down in a couple of spawns.
+ */
+import { spawn } from 'node:child_process';
+import { CordonError } from '../errors.js';
+
+export interface ToolResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `cmd args` with `input` on stdin; never rejects (callers decide what a failure means). */
+export function runTool(cmd: string, args: readonly string[], input = ''): Promise<ToolResult> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (e) => resolve({ code: 127, stdout: '', stderr: String(e) }));
+    child.on('close', (code) =>
+      resolve({
+        code: code ?? 1,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      }),
+    );
+    child.stdin.on('error', () => undefined); // the tool may exit before reading everything
+    child.stdin.end(input);
+  });
+}
+
+/** Like runTool, but a non-zero exit becomes CORDON_E_NETWORK_SETUP with the tool's message. */
+export async function mustRunTool(
+  cmd: string,
+  args: readonly string[],
+  input = '',
+): Promise<string> {
+  const r = await runTool(cmd, args, input);
+  if (r.code !== 0) {
+    throw new CordonError(
+      'CORDON_E_NETWORK_SETUP',
+      `${cmd} ${args.join(' ')} failed: ${r.stderr.trim()}`,
+      {
+        details: { cmd, args: [...args], code: r.code, stderr: r.stderr, input },
+      },
+    );
+  }
+  return r.stdout;
+}

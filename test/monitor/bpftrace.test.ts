@@ -1,0 +1,217 @@
+/**
+ * The eBPF monitor against real bpftrace: one bpftrace for the whole file, processes run inside
+ * throwaway cgroup2 directories, events asserted on the bus.
+ */
+import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { CordonEvent } from '../../src/events/index.js';
+import { EventBus } from '../../src/events/index.js';
+import { Monitor, probeMonitor } from '../../src/monitor/index.js';
+import type { SandboxMonitor } from '../../src/sandbox/index.js';
+import { runSandboxed } from '../../src/sandbox/index.js';
+import { collect, isRoot, makeCgroup, runIn } from './helpers.js';
+
+const probe = isRoot ? probeMonitor() : undefined;
+const skip = !probe?.ebpf;
+const why = probe ? probe.reasons.join('; ') : 'needs root for bpftrace and cgroups';
+const helpersBuilt = existsSync(join(import.meta.dirname, '../../native/build/cordon-launch'));
+
+describe.skipIf(skip)(`eBPF monitor (skipped when unavailable: ${why || 'available'})`, () => {
+  const bus = new EventBus();
+  let monitor: Monitor;
+  let sink: ReturnType<typeof collect>;
+  let watched: ReturnType<typeof makeCgroup>;
+  let other: ReturnType<typeof makeCgroup>;
+  let unwatch: () => void;
+  let stepId = 'step-1';
+  let tmp: string;
+  const errors: { message: string }[] = [];
+
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'cordon-mon-test-'));
+    watched = makeCgroup('watched');
+    other = makeCgroup('other');
+    sink = collect(bus);
+    monitor = Monitor.start({ bus, onError: (e) => errors.push(e) });
+    unwatch = await monitor.watch({
+      sandboxId: 'sb-watched',
+      cgroupProcsPath: watched.procs,
+      attribution: () => ({ sandboxId: 'sb-watched', episodeId: 'ep-1', stepId }),
+    });
+    expect(errors).toEqual([]);
+  }, 120_000); // bpftrace compiles for ~2 s of CPU: far longer on a loaded 2-core host
+
+  afterAll(async () => {
+    unwatch?.();
+    await monitor?.stop();
+    sink?.off();
+    watched?.remove();
+    other?.remove();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const ofPid = <K extends CordonEvent['kind']>(kind: K, pid: number) =>
+    sink.events.filter(
+      (e): e is Extract<CordonEvent, { kind: K }> => e.kind === kind && 'pid' in e && e.pid === pid,
+    );
+
+  test('reports eBPF coverage for exec, file, connect and syscall', () => {
+    const c = monitor.coverage();
+    for (const s of ['exec', 'file', 'connect', 'syscall'] as const) {
+      expect(c[s]).toMatchObject({ live: true, source: 'ebpf' });
+    }
+    expect(c.fd.live).toBe(true);
+  });
+
+  test('publishes the exec of /bin/true with its argv, attribution and exit code', async () => {
+    stepId = 'step-exec';
+    const run = await runIn(watched.procs, ['/bin/true', 'hello', 'two\twords']);
+    await monitor.flush();
+    const execs = ofPid('process.exec', run.pid);
+    const exec = execs.find((e) => e.source === 'ebpf');
+    expect(exec).toMatchObject({
+      sandboxId: 'sb-watched',
+      episodeId: 'ep-1',
+      stepId: 'step-exec',
+      exe: '/bin/true',
+      argv: ['/bin/true', 'hello', 'two\twords'],
+      uid: 0,
+      argv0Mismatch: false,
+    });
+    expect(exec?.ppid).toBeGreaterThan(0);
+    const exit = ofPid('process.exit', run.pid);
+    expect(exit[0]?.exitCode).toBe(0);
+  });
+
+  test('attributes each exec to the step current at that moment', async () => {
+    stepId = 'step-a';
+    const a = await runIn(watched.procs, ['/bin/true', 'a']);
+    stepId = 'step-b';
+    const b = await runIn(watched.procs, ['/bin/sh', '-c', 'exit 3']);
+    await monitor.flush();
+    expect(ofPid('process.exec', a.pid)[0]?.stepId).toBe('step-a');
+    expect(ofPid('process.exec', b.pid)[0]?.stepId).toBe('step-b');
+    expect(ofPid('process.exit', b.pid)[0]?.exitCode).toBe(3);
+  });
+
+  test('reports opens of sensitive paths, failed ones included, and not ordinary files', async () => {
+    const home = join(tmp, 'home');
+    mkdirSync(join(home, '.ssh'), { recursive: true });
+    writeFileSync(join(home, '.ssh', 'id_ed25519'), 'not a key');
+    writeFileSync(join(home, 'notes.txt'), 'plain');
+    const ok = await runIn(watched.procs, ['/bin/cat', join(home, '.ssh', 'id_ed25519')]);
+    const missing = await runIn(watched.procs, ['/bin/cat', join(home, '.aws', 'credentials')]);
+    const plain = await runIn(watched.procs, ['/bin/cat', join(home, 'notes.txt')]);
+    await monitor.flush();
+    const okOpen = ofPid('file.access', ok.pid);
+    expect(okOpen).toContainEqual(
+      expect.objectContaining({ path: join(home, '.ssh', 'id_ed25519'), op: 'open', result: 0 }),
+    );
+    expect(okOpen[0]?.exe).toBe('/bin/cat');
+    expect(ofPid('file.access', missing.pid)).toContainEqual(
+      expect.objectContaining({ path: join(home, '.aws', 'credentials'), result: -2 }),
+    );
+    expect(ofPid('file.access', plain.pid)).toEqual([]);
+  });
+
+  test('reports a connect to 127.0.0.1 on a closed port with its address, port and refusal', async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    await new Promise<void>((r) => server.close(() => r()));
+    const run = await runIn(watched.procs, [
+      '/bin/bash',
+      '-c',
+      `exec 3<>/dev/tcp/127.0.0.1/${port} || true`,
+    ]);
+    await monitor.flush();
+    const connects = ofPid('syscall', run.pid).filter((e) => e.syscall === 'connect');
+    expect(connects).toContainEqual(
+      expect.objectContaining({
+        args: { family: 'inet', address: '127.0.0.1', port, result: -111 },
+        denied: false,
+      }),
+    );
+  });
+
+  test('reports kill with the target and signal, and chmod +x', async () => {
+    const file = join(tmp, 'dropped');
+    writeFileSync(file, '#!/bin/sh\n');
+    const run = await runIn(watched.procs, ['/bin/sh', '-c', `kill -0 $$; chmod +x ${file}`]);
+    await monitor.flush();
+    const all = sink.events.filter((e) => e.sandboxId === 'sb-watched');
+    expect(ofPid('syscall', run.pid)).toContainEqual(
+      expect.objectContaining({ syscall: 'kill', args: { targetPid: run.pid, signal: 0 } }),
+    );
+    expect(all).toContainEqual(
+      expect.objectContaining({ kind: 'file.access', path: file, op: 'chmod', result: 0 }),
+    );
+  });
+
+  test('publishes nothing for processes outside the watched cgroup', async () => {
+    const before = sink.events.length;
+    const inOther = await runIn(other.procs, ['/bin/cat', '/etc/shadow']);
+    const onHost = await runIn(null, ['/bin/cat', '/etc/shadow']);
+    const control = await runIn(watched.procs, ['/bin/true', 'control']);
+    await monitor.flush();
+    const fresh = sink.events.slice(before);
+    expect(fresh.some((e) => 'pid' in e && e.pid === control.pid)).toBe(true);
+    expect(
+      fresh.filter((e) => 'pid' in e && (e.pid === inOther.pid || e.pid === onHost.pid)),
+    ).toEqual([]);
+    expect(fresh.every((e) => e.sandboxId === 'sb-watched')).toBe(true);
+  });
+
+  test.skipIf(!helpersBuilt)(
+    'watches a real sandbox: agent events carry its step, bubblewrap setup is left out (needs native helpers)',
+    async () => {
+      const hook: SandboxMonitor = monitor; // the sandbox layer's hook type accepts the monitor
+      const before = sink.events.length;
+      const result = await runSandboxed(
+        ['/bin/sh', '-c', 'cat /etc/shadow; /bin/true in-sandbox'],
+        {
+          bus,
+          monitor: hook,
+          stepId: 'step-sandbox',
+          capture: true,
+        },
+      );
+      await monitor.flush();
+      expect(result.exitCode).toBe(0);
+      const fresh = sink.events.slice(before).filter((e) => e.sandboxId === result.sandboxId);
+      const exec = fresh.find(
+        (e) => e.kind === 'process.exec' && e.source === 'ebpf' && e.argv.includes('in-sandbox'),
+      );
+      expect(exec).toMatchObject({ exe: '/bin/true', stepId: 'step-sandbox' });
+      // bwrap mounts dozens of paths before the init runs: none of that is the agent's.
+      expect(fresh.filter((e) => e.kind === 'syscall' && e.syscall === 'mount')).toEqual([]);
+      expect(fresh.some((e) => e.kind === 'process.exec' && e.exe.endsWith('/bwrap'))).toBe(false);
+    },
+    60_000,
+  );
+
+  // Last: after a crash every sandbox also falls back to the /proc sampler's full mode.
+  test('a crash of bpftrace turns coverage off with the reason, calls onError, and restarts once', async () => {
+    const pid = monitor.ebpf?.pid;
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid!, 'SIGKILL');
+    const until = Date.now() + 5000;
+    while (errors.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    expect(errors[0]?.message).toMatch(/bpftrace exited \(SIGKILL\)/);
+    expect(monitor.coverage().file).toMatchObject({ live: false });
+    expect(monitor.coverage().exec).toMatchObject({ live: true, source: 'proc' });
+    await monitor.ready();
+    expect(monitor.coverage().file).toMatchObject({ live: true, source: 'ebpf' });
+    expect(monitor.ebpf?.pid).not.toBe(pid);
+    const run = await runIn(watched.procs, ['/bin/true', 'after-restart']);
+    await monitor.flush();
+    expect(
+      ofPid('process.exec', run.pid).some(
+        (e) => e.source === 'ebpf' && e.argv[1] === 'after-restart',
+      ),
+    ).toBe(true);
+  }, 120_000);
+});

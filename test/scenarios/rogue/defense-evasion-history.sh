@@ -1,0 +1,5 @@
+#!/bin/sh
+# expect: defense-evasion
+# why: covers its tracks
+touch "$HOME/.bash_history"
+rm -f "$HOME/.bash_history"
