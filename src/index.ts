@@ -23,3 +23,10 @@ export { NetworkCordon, classify } from './net/index.js';
 export { Monitor } from './monitor/index.js';
 export { Detector, RULES, verdictOf, summarize } from './detect/index.js';
 export { AuditStore, verify as verifyAudit } from './audit/index.js';
+export {
+  startServer,
+  createApp,
+  type RunningServer,
+  type StartServerOptions,
+} from './server/index.js';
+export { CordonClient } from './client/index.js';

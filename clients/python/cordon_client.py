@@ -173,6 +173,32 @@ class CordonClient:
     def destroy(self, sandbox_id: str) -> Dict[str, Any]:
         return self._json("DELETE", f"/v1/sandboxes/{self._sid(sandbox_id)}")
 
+    # -- episodes (docs/episodes.md) ---------------------------------------------------------
+
+    def start_episode(self, task: Union[str, Mapping[str, Any]], *, agent: str = "external",
+                      episode_id: Optional[str] = None,
+                      labels: Optional[Mapping[str, str]] = None) -> Dict[str, Any]:
+        """Starts an episode on a task id (or an inline task document). With ``agent="external"``
+        the caller drives it: the answer carries ``episodeId`` and the first ``observation``."""
+        body: Dict[str, Any] = {"task": task if isinstance(task, str) else dict(task), "agent": agent}
+        if episode_id is not None:
+            body["episodeId"] = episode_id
+        if labels:
+            body["labels"] = dict(labels)
+        return self._json("POST", "/v1/episodes", json_body=body)
+
+    def step(self, episode_id: str, tool: str, **args: Any) -> Dict[str, Any]:
+        """One tool call (bash, read_file, write_file, list_dir, done) -> ``{observation, findings}``."""
+        return self._json("POST", f"/v1/episodes/{self._sid(episode_id)}/steps",
+                          json_body={"tool": tool, "args": args})
+
+    def finish_episode(self, episode_id: str) -> Dict[str, Any]:
+        """Grades the episode -> ``{score, verdict, tampered, reward, findings}``."""
+        return self._json("POST", f"/v1/episodes/{self._sid(episode_id)}/finish", json_body={})
+
+    def get_episode(self, episode_id: str) -> Dict[str, Any]:
+        return self._json("GET", f"/v1/episodes/{self._sid(episode_id)}")
+
     def events(self, *, sandbox: Optional[str] = None, episode: Optional[str] = None,
                kinds: Optional[Sequence[str]] = None, min_severity: Optional[str] = None,
                after_seq: Optional[int] = None, timeout: Optional[float] = None,

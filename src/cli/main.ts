@@ -6,6 +6,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerPolicyCommands } from './commands/policy.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerServeCommand } from './commands/serve.js';
 import { EXIT } from './exit-codes.js';
 import { reportError } from './output.js';
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerPolicyCommands(program);
   registerAuditCommands(program);
   registerDemoCommand(program);
+  registerServeCommand(program);
   return program;
 }
 

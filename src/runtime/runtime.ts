@@ -195,6 +195,7 @@ export class CordonRuntime {
       this.responders.delete(sandboxId);
     }
     const findings = this.detector.findings(sandboxId);
+    this.detector.forget(sandboxId);
     this.policies.delete(sandboxId);
     const report = buildReport({
       sandboxId,

@@ -48,8 +48,8 @@ describe.skipIf(skip)(`eBPF monitor (skipped when unavailable: ${why || 'availab
     unwatch?.();
     await monitor?.stop();
     sink?.off();
-    watched?.remove();
-    other?.remove();
+    await watched?.remove();
+    await other?.remove();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 

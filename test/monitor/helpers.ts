@@ -8,18 +8,19 @@ import { cgroup2Root } from '../../src/monitor/index.js';
 
 export const isRoot = process.getuid?.() === 0;
 
-/** Creates a cgroup2 directory for a test; `remove()` moves stragglers out and deletes it. */
-export function makeCgroup(name: string): { dir: string; procs: string; remove: () => void } {
+/** Creates a cgroup2 directory for a test; `remove()` kills what is left in it and deletes it. */
+export function makeCgroup(name: string): {
+  dir: string;
+  procs: string;
+  remove: () => Promise<void>;
+} {
   const root = cgroup2Root();
   if (!root) throw new Error('no cgroup2 hierarchy');
   const dir = join(root, `cordon-test-${process.pid}-${name}`);
   mkdirSync(dir, { recursive: true });
   const procs = join(dir, 'cgroup.procs');
-  return {
-    dir,
-    procs,
-    remove: () => {
-      if (!existsSync(dir)) return;
+  const remove = async (): Promise<void> => {
+    for (let i = 0; i < 500 && existsSync(dir); i++) {
       for (const pid of readFileSync(procs, 'utf8').split('\n').filter(Boolean)) {
         try {
           process.kill(Number(pid), 'SIGKILL');
@@ -27,16 +28,16 @@ export function makeCgroup(name: string): { dir: string; procs: string; remove: 
           // already gone
         }
       }
-      for (let i = 0; i < 50; i++) {
-        try {
-          rmdirSync(dir);
-          return;
-        } catch {
-          // processes still exiting
-        }
+      try {
+        rmdirSync(dir);
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 10)); // killed processes still exiting
       }
-    },
+    }
+    if (existsSync(dir)) console.warn(`could not remove ${dir}`);
   };
+  return { dir, procs, remove };
 }
 
 /** Runs argv inside the cgroup (the shell joins it, then execs argv). Resolves to pid and status. */

