@@ -38,7 +38,9 @@ const TRIVIAL = parseTask({
   maxSteps: 3,
 });
 const writer = () =>
-  new ScriptedAgent('writer', () => [{ tool: 'write_file', args: { path: 'done.txt', content: 'ok\n' } }]);
+  new ScriptedAgent('writer', () => [
+    { tool: 'write_file', args: { path: 'done.txt', content: 'ok\n' } },
+  ]);
 
 function memAvailableKB(): number {
   const m = /MemAvailable:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'));
@@ -59,7 +61,10 @@ function rssKB(pid: number): number {
 export async function benchEpisodes(
   options: { short?: boolean; network?: NetworkMode } = {},
 ): Promise<EpisodeBenchResult> {
-  const runtime = await CordonRuntime.start({ network: options.network ?? 'auto', monitor: 'ebpf' });
+  const runtime = await CordonRuntime.start({
+    network: options.network ?? 'auto',
+    monitor: 'ebpf',
+  });
   await runtime.monitor?.ready();
   try {
     // Warm-up: first sandbox pays for lazy set-up (netns pool, DNS, eBPF maps).
@@ -85,7 +90,8 @@ export async function benchEpisodes(
     const before = memAvailableKB();
     const sandboxes: Sandbox[] = [];
     try {
-      for (let i = 0; i < live; i += 1) sandboxes.push(await runtime.createSandbox({ policy: TRIVIAL.policy }));
+      for (let i = 0; i < live; i += 1)
+        sandboxes.push(await runtime.createSandbox({ policy: TRIVIAL.policy }));
       await Promise.all(sandboxes.map((s) => s.exec(['true'])));
       const after = memAvailableKB();
       const rss = sandboxes.map((s) => s.hostPids().reduce((sum, pid) => sum + rssKB(pid), 0));

@@ -50,7 +50,8 @@ function learn(shaped) {
     const q = [0, 0];
     const n = [0, 0];
     for (let t = 0; t < EPISODES; t += 1) {
-      const arm = rand() < EPSILON || n[0] + n[1] < 2 ? Math.floor(rand() * 2) : q[1] > q[0] ? 1 : 0;
+      const arm =
+        rand() < EPSILON || n[0] + n[1] < 2 ? Math.floor(rand() * 2) : q[1] > q[0] ? 1 : 0;
       const r = reward(ARMS[arm], shaped, rand);
       n[arm] += 1;
       q[arm] += (r - q[arm]) / n[arm];
@@ -60,10 +61,11 @@ function learn(shaped) {
   return rogue;
 }
 
-const smooth = (xs, w = 10) => xs.map((_, i) => {
-  const s = xs.slice(Math.max(0, i - w + 1), i + 1);
-  return s.reduce((a, b) => a + b, 0) / s.length;
-});
+const smooth = (xs, w = 10) =>
+  xs.map((_, i) => {
+    const s = xs.slice(Math.max(0, i - w + 1), i + 1);
+    return s.reduce((a, b) => a + b, 0) / s.length;
+  });
 
 const raw = smooth(learn(false));
 const shaped = smooth(learn(true));
@@ -71,10 +73,15 @@ const shaped = smooth(learn(true));
 const spark = (xs) => {
   const bars = ' ▁▂▃▄▅▆▇█';
   const step = Math.ceil(xs.length / 60);
-  return xs.filter((_, i) => i % step === 0).map((x) => bars[Math.min(8, Math.round(x * 8))]).join('');
+  return xs
+    .filter((_, i) => i % step === 0)
+    .map((x) => bars[Math.min(8, Math.round(x * 8))])
+    .join('');
 };
 const pct = (x) => `${(x * 100).toFixed(0)}%`;
-console.log(`Share of episodes where the learner chose the rogue behaviour (${RUNS} runs, epsilon ${EPSILON}):`);
+console.log(
+  `Share of episodes where the learner chose the rogue behaviour (${RUNS} runs, epsilon ${EPSILON}):`,
+);
 console.log(`  raw reward (mining pays)      |${spark(raw)}| ${pct(raw.at(-1))}`);
 console.log(`  cordon's shaped reward        |${spark(shaped)}| ${pct(shaped.at(-1))}`);
 

@@ -71,9 +71,14 @@ export function batchLine(entry: BatchEntry): string {
  * @example
  * const { summary } = await runBatch(runtime, { tasks, agent: agentFactory('honest'), episodes: 4, concurrency: 2 });
  */
-export async function runBatch(runtime: CordonRuntime, options: BatchOptions): Promise<BatchResult> {
+export async function runBatch(
+  runtime: CordonRuntime,
+  options: BatchOptions,
+): Promise<BatchResult> {
   const started = Date.now();
-  const jobs = options.tasks.flatMap((task) => Array.from({ length: options.episodes }, () => task));
+  const jobs = options.tasks.flatMap((task) =>
+    Array.from({ length: options.episodes }, () => task),
+  );
   const entries: BatchEntry[] = [];
   if (options.out) {
     mkdirSync(dirname(options.out), { recursive: true });
@@ -105,7 +110,11 @@ export async function runBatch(runtime: CordonRuntime, options: BatchOptions): P
   const workers = Math.max(1, Math.min(options.concurrency, jobs.length));
   await Promise.all(Array.from({ length: workers }, worker));
   entries.sort((a, b) => a.index - b.index);
-  return { entries, summary: summarizeBatch(entries, options.successScore ?? 1), durationMs: Date.now() - started };
+  return {
+    entries,
+    summary: summarizeBatch(entries, options.successScore ?? 1),
+    durationMs: Date.now() - started,
+  };
 }
 
 /** Per-task rates over a batch's entries (errors count as episodes that earned nothing). */

@@ -3,7 +3,12 @@
  * episode runner with safety-shaped rewards, batches and trajectories.
  */
 export { loadTask, loadTasks, parseTask, parseTaskText, type Task } from './task.js';
-export { TaskFileSchema, type TaskFile, type GraderSpec, type WorkspaceSpec } from './task-schema.js';
+export {
+  TaskFileSchema,
+  type TaskFile,
+  type GraderSpec,
+  type WorkspaceSpec,
+} from './task-schema.js';
 export { taskFixture, writeWorkspace, graderFilesOf, type TaskFixture } from './fixture.js';
 export { GENERATORS } from './task-generators.js';
 export { gradeEpisode, parseGraderOutput, type GradeResult, type GradeOptions } from './grader.js';
@@ -32,4 +37,9 @@ export {
   type TaskSummary,
 } from './batch.js';
 export { timelineOf, timelineText, comparisonText, type TimelineStep } from './timeline.js';
-export { renderEpisodesHtml, escapeHtml, type HtmlEpisode, type HtmlReportInput } from './report-html.js';
+export {
+  renderEpisodesHtml,
+  escapeHtml,
+  type HtmlEpisode,
+  type HtmlReportInput,
+} from './report-html.js';

@@ -34,7 +34,8 @@ async function withDeadline<T>(promise: Promise<T>, deadline: number): Promise<T
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new CordonError('CORDON_E_AGENT', 'the episode timed out waiting for the agent')),
+      () =>
+        reject(new CordonError('CORDON_E_AGENT', 'the episode timed out waiting for the agent')),
       Math.max(0, deadline - Date.now()),
     );
   });
@@ -50,7 +51,10 @@ async function withDeadline<T>(promise: Promise<T>, deadline: number): Promise<T
  * const result = await runEpisode(runtime, { task: loadTask('tasks/sort-files-by-type'), agent: createAgent('honest') });
  * result.verdict; // 'clean'
  */
-export async function runEpisode(runtime: CordonRuntime, options: RunEpisodeOptions): Promise<EpisodeRun> {
+export async function runEpisode(
+  runtime: CordonRuntime,
+  options: RunEpisodeOptions,
+): Promise<EpisodeRun> {
   const { task, agent } = options;
   const writer = options.trajectory ? new TrajectoryWriter(options.trajectory) : undefined;
   const session = await EpisodeSession.start(runtime, {
@@ -86,7 +90,11 @@ export async function runEpisode(runtime: CordonRuntime, options: RunEpisodeOpti
       }
     }
   } catch (caught) {
-    if (caught instanceof CordonError && caught.code !== 'CORDON_E_AGENT' && caught.code !== 'CORDON_E_USAGE') {
+    if (
+      caught instanceof CordonError &&
+      caught.code !== 'CORDON_E_AGENT' &&
+      caught.code !== 'CORDON_E_USAGE'
+    ) {
       await session.abort();
       throw caught;
     }

@@ -87,7 +87,10 @@ export class EpisodeSession {
    * Starts the sandbox over a fresh copy of the task's workspace.
    * @example const s = await EpisodeSession.start(runtime, { task, agent: 'external' });
    */
-  static async start(runtime: CordonRuntime, options: EpisodeSessionOptions): Promise<EpisodeSession> {
+  static async start(
+    runtime: CordonRuntime,
+    options: EpisodeSessionOptions,
+  ): Promise<EpisodeSession> {
     const { task } = options;
     const episodeId = options.episodeId ?? newEpisodeId();
     const workspaceDir = mkdtempSync(join(tmpdir(), 'cordon-episode-'));
@@ -108,7 +111,17 @@ export class EpisodeSession {
         episodeId,
       });
       guard.before();
-      return new EpisodeSession(runtime, task, episodeId, options.agent, sandbox, workspaceDir, events, guard, options);
+      return new EpisodeSession(
+        runtime,
+        task,
+        episodeId,
+        options.agent,
+        sandbox,
+        workspaceDir,
+        events,
+        guard,
+        options,
+      );
     } catch (error) {
       rmSync(workspaceDir, { recursive: true, force: true });
       throw error;
@@ -165,10 +178,15 @@ export class EpisodeSession {
   }
 
   private async runStep(call: ToolCall): Promise<{ record: StepRecord; observation: Observation }> {
-    if (this.finished) throw new CordonError('CORDON_E_SANDBOX_STATE', `Episode ${this.episodeId} is finished`);
-    if (call.tool === 'done') throw new CordonError('CORDON_E_USAGE', 'done ends the episode: finish it instead');
+    if (this.finished)
+      throw new CordonError('CORDON_E_SANDBOX_STATE', `Episode ${this.episodeId} is finished`);
+    if (call.tool === 'done')
+      throw new CordonError('CORDON_E_USAGE', 'done ends the episode: finish it instead');
     if (this.records.length >= this.task.maxSteps)
-      throw new CordonError('CORDON_E_SANDBOX_STATE', `Episode ${this.episodeId} used its ${this.task.maxSteps} steps`);
+      throw new CordonError(
+        'CORDON_E_SANDBOX_STATE',
+        `Episode ${this.episodeId} used its ${this.task.maxSteps} steps`,
+      );
     this.flushPending();
     const n = this.records.length + 1;
     const stepId = `step-${n}`;
@@ -189,7 +207,11 @@ export class EpisodeSession {
       outputTruncated: boolean;
     };
     try {
-      const r = await this.sandbox.exec(argv, { stepId, timeoutMs, ...(stdin === undefined ? {} : { stdin }) });
+      const r = await this.sandbox.exec(argv, {
+        stepId,
+        timeoutMs,
+        ...(stdin === undefined ? {} : { stdin }),
+      });
       outcome = { ...r, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
     } catch (error) {
       if (!(error instanceof CordonError) || error.code !== 'CORDON_E_SANDBOX_STATE') throw error;
@@ -207,7 +229,8 @@ export class EpisodeSession {
     await this.settle(this.options.settleMs ?? 100);
     this.guard.afterStep({ stepId, tool: call.tool, args: call.args, argv });
     await this.runtime.detector.settled();
-    const combined = outcome.stdout + (outcome.stderr ? (outcome.stdout ? '\n' : '') + outcome.stderr : '');
+    const combined =
+      outcome.stdout + (outcome.stderr ? (outcome.stdout ? '\n' : '') + outcome.stderr : '');
     const bucket = this.events.of(stepId);
     const forTrajectory = capText(combined, TRAJECTORY_OUTPUT_CAP);
     const record: StepRecord = {
@@ -269,7 +292,10 @@ export class EpisodeSession {
     return this.finished;
   }
 
-  private async doFinish(how: { status?: EpisodeStatus; error?: string | undefined }): Promise<EpisodeResult> {
+  private async doFinish(how: {
+    status?: EpisodeStatus;
+    error?: string | undefined;
+  }): Promise<EpisodeResult> {
     let grade: Pick<GradeResult, 'score' | 'reason'>;
     let findings: Finding[];
     try {
@@ -288,7 +314,10 @@ export class EpisodeSession {
           labels: { episodeId: this.episodeId },
         });
       } catch (error) {
-        grade = { score: 0, reason: `grading failed: ${error instanceof Error ? error.message : String(error)}` };
+        grade = {
+          score: 0,
+          reason: `grading failed: ${error instanceof Error ? error.message : String(error)}`,
+        };
       }
     } finally {
       this.events.close();

@@ -26,11 +26,14 @@ export function compactEvent(event: CordonEvent): StepEvent {
   const { id: _id, sandboxId: _sb, episodeId: _ep, ...rest } = event;
   const out: StepEvent = { ...rest };
   for (const [key, value] of Object.entries(out)) {
-    if (typeof value === 'string' && value.length > MAX_STRING) out[key] = `${value.slice(0, MAX_STRING)}…`;
+    if (typeof value === 'string' && value.length > MAX_STRING)
+      out[key] = `${value.slice(0, MAX_STRING)}…`;
     if (key === 'argv' && Array.isArray(value)) {
-      out[key] = value
+      out[key] = (value as unknown[])
         .slice(0, MAX_ARGV)
-        .map((a) => (typeof a === 'string' && a.length > MAX_STRING ? `${a.slice(0, MAX_STRING)}…` : a));
+        .map((a) =>
+          typeof a === 'string' && a.length > MAX_STRING ? `${a.slice(0, MAX_STRING)}…` : a,
+        );
     }
   }
   return out;

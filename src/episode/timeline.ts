@@ -26,15 +26,16 @@ const SERIOUS = new Set(['medium', 'high', 'critical']);
 
 function flowLine(e: StepEvent): string | undefined {
   if (e.kind !== 'net.flow' || e.decision !== 'deny' || e.phase !== 'open') return undefined;
-  const proto = String(e.protocol ?? 'tcp');
+  const text = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
+  const proto = text(e.protocol) || 'tcp';
   const label = proto === 'unknown' ? 'connection' : proto === 'ssh' ? 'SSH banner' : proto;
-  const where = `${String(e.host ?? e.address)}:${String(e.port)}`;
+  const where = `${text(e.host) || text(e.address)}:${text(e.port)}`;
   return `${label} to ${where} — denied, ${Number(e.bytesOut ?? 0)} bytes sent`;
 }
 
 function fileLine(e: StepEvent): string | undefined {
   if (e.kind !== 'file.access' || !String(e.path).startsWith('/dev/')) return undefined;
-  return `open ${String(e.path)} — ${Number(e.result) === 0 ? 'opened' : 'no such device in the sandbox'}`;
+  return `open ${e.path as string} — ${Number(e.result) === 0 ? 'opened' : 'no such device in the sandbox'}`;
 }
 
 /** Several denied connections read better as one line. */
@@ -47,7 +48,9 @@ export function timelineOf(steps: readonly StepRecord[]): TimelineStep[] {
   return steps.map((s) => {
     const serious = s.findings.filter((f) => SERIOUS.has(f.severity));
     const saw = collapse(
-      s.events.flatMap((e) => [flowLine(e), fileLine(e)].filter((l): l is string => l !== undefined)),
+      s.events.flatMap((e) =>
+        [flowLine(e), fileLine(e)].filter((l): l is string => l !== undefined),
+      ),
     );
     return {
       stepId: s.stepId,
@@ -87,5 +90,7 @@ export function comparisonText(results: readonly EpisodeResult[]): string[] {
     ['duration', (r) => `${(r.durationMs / 1000).toFixed(1)} s`],
   ];
   const width = 20;
-  return rows.map(([label, get]) => `  ${pad(label, width)}${results.map((r) => pad(get(r), 16)).join('')}`);
+  return rows.map(
+    ([label, get]) => `  ${pad(label, width)}${results.map((r) => pad(get(r), 16)).join('')}`,
+  );
 }

@@ -28,7 +28,10 @@ export const ToolCallSchema = z.strictObject({
 export function parseToolCall(value: unknown, source = 'agent'): ToolCall {
   const outer = ToolCallSchema.safeParse(value);
   if (!outer.success) {
-    throw new CordonError('CORDON_E_AGENT', `${source} sent an invalid tool call: ${problems(outer.error)}`);
+    throw new CordonError(
+      'CORDON_E_AGENT',
+      `${source} sent an invalid tool call: ${problems(outer.error)}`,
+    );
   }
   const { tool, args } = outer.data;
   const inner = ArgsSchemas[tool].safeParse(args);
@@ -38,12 +41,15 @@ export function parseToolCall(value: unknown, source = 'agent'): ToolCall {
       `${source} sent invalid args for ${tool}: ${problems(inner.error, 'args')}`,
     );
   }
-  return { tool, args: inner.data as Record<string, unknown> };
+  return { tool, args: inner.data };
 }
 
 function problems(error: z.ZodError, prefix = ''): string {
   return error.issues
-    .map((i) => `${[prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(root)'}: ${i.message}`)
+    .map(
+      (i) =>
+        `${[prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(root)'}: ${i.message}`,
+    )
     .join('; ');
 }
 
@@ -53,8 +59,12 @@ export interface ToolExec {
 }
 
 /** The exec that carries out a tool call (paths resolve inside the sandbox, cwd /workspace). */
+/** A tool argument as text (validated calls only carry strings). */
+const str = (value: unknown, fallback = ''): string =>
+  typeof value === 'string' ? value : fallback;
+
 export function toolExec(call: ToolCall): ToolExec {
-  const arg = (name: string) => String(call.args[name] ?? '');
+  const arg = (name: string) => str(call.args[name]);
   switch (call.tool) {
     case 'bash':
       return { argv: ['bash', '-c', arg('command')] };
@@ -62,11 +72,19 @@ export function toolExec(call: ToolCall): ToolExec {
       return { argv: ['cat', '--', arg('path')] };
     case 'write_file':
       return {
-        argv: ['sh', '-c', 'mkdir -p -- "$(dirname -- "$1")" && cat > "$1"', 'write_file', arg('path')],
+        argv: [
+          'sh',
+          '-c',
+          'mkdir -p -- "$(dirname -- "$1")" && cat > "$1"',
+          'write_file',
+          arg('path'),
+        ],
         stdin: arg('content'),
       };
     case 'list_dir':
-      return { argv: ['ls', '-la', '--', typeof call.args.path === 'string' ? call.args.path : '.'] };
+      return {
+        argv: ['ls', '-la', '--', typeof call.args.path === 'string' ? call.args.path : '.'],
+      };
     case 'done':
       return { argv: [] };
   }
@@ -76,12 +94,12 @@ export function toolExec(call: ToolCall): ToolExec {
 export function describeToolCall(call: Pick<ToolCall, 'tool' | 'args'>, max = 100): string {
   const text =
     call.tool === 'bash'
-      ? String(call.args.command ?? '')
+      ? str(call.args.command)
       : call.tool === 'write_file'
-        ? `${String(call.args.path ?? '')} (${String(call.args.content ?? '').length} bytes)`
+        ? `${str(call.args.path)} (${str(call.args.content).length} bytes)`
         : call.tool === 'done'
           ? ''
-          : String(call.args.path ?? '.');
+          : str(call.args.path, '.');
   const flat = text.replace(/\s+/g, ' ').trim();
   return `${call.tool}${flat ? ` ${flat.length > max ? `${flat.slice(0, max - 1)}…` : flat}` : ''}`;
 }
@@ -89,5 +107,8 @@ export function describeToolCall(call: Pick<ToolCall, 'tool' | 'args'>, max = 10
 /** Caps text to `max` bytes' worth of characters, saying how much was cut. */
 export function capText(text: string, max: number): { text: string; truncated: boolean } {
   if (text.length <= max) return { text, truncated: false };
-  return { text: `${text.slice(0, max)}\n[... ${text.length - max} more characters cut by cordon]`, truncated: true };
+  return {
+    text: `${text.slice(0, max)}\n[... ${text.length - max} more characters cut by cordon]`,
+    truncated: true,
+  };
 }

@@ -3,7 +3,14 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { CommandAgent, OpenAIAgent, parseTask, parseToolCall, shapeReward, agentFactory } from '../../src/episode/index.js';
+import {
+  CommandAgent,
+  OpenAIAgent,
+  parseTask,
+  parseToolCall,
+  shapeReward,
+  agentFactory,
+} from '../../src/episode/index.js';
 import type { Observation } from '../../src/episode/index.js';
 import { presetPolicy } from '../../src/policy/index.js';
 import { startFakeOpenAI } from './fake-openai.js';
@@ -47,11 +54,18 @@ createInterface({ input: process.stdin }).on('line', () => {
 
 describe('tool calls', () => {
   test('accepts each tool with its arguments and rejects unknown tools and extra args by path', () => {
-    expect(parseToolCall({ tool: 'bash', args: { command: 'ls' } })).toEqual({ tool: 'bash', args: { command: 'ls' } });
+    expect(parseToolCall({ tool: 'bash', args: { command: 'ls' } })).toEqual({
+      tool: 'bash',
+      args: { command: 'ls' },
+    });
     expect(parseToolCall({ tool: 'done' })).toEqual({ tool: 'done', args: {} });
     expect(() => parseToolCall({ tool: 'rm', args: {} })).toThrow(/invalid tool call: tool/);
-    expect(() => parseToolCall({ tool: 'write_file', args: { path: 'a' } })).toThrow(/args\.content/);
-    expect(() => parseToolCall({ tool: 'bash', args: { command: 'ls', sudo: true } })).toThrow(/args/);
+    expect(() => parseToolCall({ tool: 'write_file', args: { path: 'a' } })).toThrow(
+      /args\.content/,
+    );
+    expect(() => parseToolCall({ tool: 'bash', args: { command: 'ls', sudo: true } })).toThrow(
+      /args/,
+    );
   });
 });
 
@@ -60,7 +74,9 @@ describe('shaped reward', () => {
   test('rogue and tampered episodes earn the penalty whatever their score; suspicious is scaled', () => {
     expect(shapeReward({ score: 1, verdict: 'rogue', tampered: false }, reward)).toBe(-1);
     expect(shapeReward({ score: 1, verdict: 'clean', tampered: true }, reward)).toBe(-1);
-    expect(shapeReward({ score: 0.8, verdict: 'suspicious', tampered: false }, reward)).toBeCloseTo(0.4);
+    expect(shapeReward({ score: 0.8, verdict: 'suspicious', tampered: false }, reward)).toBeCloseTo(
+      0.4,
+    );
     expect(shapeReward({ score: 0.8, verdict: 'clean', tampered: false }, reward)).toBe(0.8);
     // Never more than the worst honest episode (score 0).
     expect(shapeReward({ score: 1, verdict: 'rogue', tampered: false }, reward)).toBeLessThan(0);
@@ -70,17 +86,25 @@ describe('shaped reward', () => {
 describe('command agent protocol', () => {
   test('reads one tool call per observation', async () => {
     const agent = new CommandAgent({
-      argv: [process.execPath, agentScript(['{"type":"tool_call","tool":"bash","args":{"command":"ls"}}', '{"type":"tool_call","tool":"done","args":{}}'])],
+      argv: [
+        process.execPath,
+        agentScript([
+          '{"type":"tool_call","tool":"bash","args":{"command":"ls"}}',
+          '{"type":"tool_call","tool":"done","args":{}}',
+        ]),
+      ],
     });
-    await agent.start();
+    agent.start();
     expect(await agent.next(obs())).toEqual({ tool: 'bash', args: { command: 'ls' } });
     expect((await agent.next(obs(1, 'README.md'))).tool).toBe('done');
     await agent.close();
   });
 
   test('malformed output is a clear CORDON_E_AGENT error naming the line, not a crash', async () => {
-    const agent = new CommandAgent({ argv: [process.execPath, agentScript(['I think I will run ls'])] });
-    await agent.start();
+    const agent = new CommandAgent({
+      argv: [process.execPath, agentScript(['I think I will run ls'])],
+    });
+    agent.start();
     await expect(agent.next(obs())).rejects.toMatchObject({
       code: 'CORDON_E_AGENT',
       message: expect.stringMatching(/output line 1\) is not JSON: "I think I will run ls"/),
@@ -92,11 +116,17 @@ describe('command agent protocol', () => {
     const wrong = new CommandAgent({ argv: [process.execPath, agentScript(['{"type":"hello"}'])] });
     await expect(wrong.next(obs())).rejects.toThrow(/not a message of type "tool_call"/);
     await wrong.close();
-    const bad = new CommandAgent({ argv: [process.execPath, agentScript(['{"type":"tool_call","tool":"bash","args":{}}'])] });
+    const bad = new CommandAgent({
+      argv: [process.execPath, agentScript(['{"type":"tool_call","tool":"bash","args":{}}'])],
+    });
     await expect(bad.next(obs())).rejects.toThrow(/args\.command/);
     await bad.close();
-    const quitter = new CommandAgent({ argv: [process.execPath, '-e', 'console.error("no key"); process.exit(4)'] });
-    await expect(quitter.next(obs())).rejects.toThrow(/exited with 4 before answering \(stderr: no key\)/);
+    const quitter = new CommandAgent({
+      argv: [process.execPath, '-e', 'console.error("no key"); process.exit(4)'],
+    });
+    await expect(quitter.next(obs())).rejects.toThrow(
+      /exited with 4 before answering \(stderr: no key\)/,
+    );
     await quitter.close();
   });
 
@@ -110,22 +140,40 @@ describe('command agent protocol', () => {
 describe('OpenAI-compatible agent', () => {
   test('sends tools, turns tool_calls into steps, returns outputs as tool messages, stops on finish_reason stop', async () => {
     const server = await startFakeOpenAI([
-      { toolCalls: [{ name: 'list_dir', arguments: {} }, { name: 'write_file', arguments: { path: 'done.txt', content: 'ok\n' } }] },
+      {
+        toolCalls: [
+          { name: 'list_dir', arguments: {} },
+          { name: 'write_file', arguments: { path: 'done.txt', content: 'ok\n' } },
+        ],
+      },
       { content: 'Finished.' },
     ]);
     process.env.CORDON_TEST_KEY = 'sk-test';
-    const agent = new OpenAIAgent({ model: 'qwen-test', baseUrl: server.baseUrl, apiKey: process.env.CORDON_TEST_KEY });
+    const agent = new OpenAIAgent({
+      model: 'qwen-test',
+      baseUrl: server.baseUrl,
+      apiKey: process.env.CORDON_TEST_KEY,
+    });
     agent.start({ task, episodeId: 'ep-test' });
     expect(await agent.next(obs())).toEqual({ tool: 'list_dir', args: {} });
-    expect(await agent.next(obs(1, 'README.md'))).toEqual({ tool: 'write_file', args: { path: 'done.txt', content: 'ok\n' } });
+    expect(await agent.next(obs(1, 'README.md'))).toEqual({
+      tool: 'write_file',
+      args: { path: 'done.txt', content: 'ok\n' },
+    });
     expect(server.requests).toHaveLength(1);
     expect((await agent.next(obs(2, ''))).tool).toBe('done');
     const second = server.requests[1]!.body;
     expect(server.requests[0]!.headers.authorization).toBe('Bearer sk-test');
-    expect(server.requests[0]!.body.tools.map((t: any) => t.function.name)).toEqual(['bash', 'read_file', 'write_file', 'list_dir', 'done']);
-    const tools = second.messages.filter((m: any) => m.role === 'tool');
-    expect(tools.map((m: any) => m.tool_call_id)).toEqual(['call_1_0', 'call_1_1']);
-    expect(tools[0].content).toContain('README.md');
+    expect(server.requests[0]!.body.tools.map((t) => t.function.name)).toEqual([
+      'bash',
+      'read_file',
+      'write_file',
+      'list_dir',
+      'done',
+    ]);
+    const tools = second.messages.filter((m) => m.role === 'tool');
+    expect(tools.map((m) => m.tool_call_id)).toEqual(['call_1_0', 'call_1_1']);
+    expect(tools[0]?.content).toContain('README.md');
     await server.close();
   });
 
@@ -134,7 +182,9 @@ describe('OpenAI-compatible agent', () => {
     const agent = new OpenAIAgent({ model: 'm', baseUrl: server.baseUrl });
     await expect(agent.next(obs())).rejects.toThrow(/answered 500/);
     await server.close();
-    const server2 = await startFakeOpenAI([{ toolCalls: [{ name: 'bash', arguments: '{not json' }] }]);
+    const server2 = await startFakeOpenAI([
+      { toolCalls: [{ name: 'bash', arguments: '{not json' }] },
+    ]);
     const agent2 = new OpenAIAgent({ model: 'm', baseUrl: server2.baseUrl });
     await expect(agent2.next(obs())).rejects.toThrow(/not JSON/);
     await server2.close();

@@ -11,11 +11,24 @@ export interface ScriptedToolCall {
   arguments: Record<string, unknown> | string;
 }
 
-export type ScriptedReply = { toolCalls: ScriptedToolCall[] } | { content: string } | { status: number; body: string };
+export type ScriptedReply =
+  { toolCalls: ScriptedToolCall[] } | { content: string } | { status: number; body: string };
+
+export interface ChatMessage {
+  role: string;
+  content?: string | null;
+  tool_call_id?: string;
+}
+
+export interface ChatRequest {
+  model: string;
+  messages: ChatMessage[];
+  tools: { function: { name: string } }[];
+}
 
 export interface FakeOpenAI {
   baseUrl: string;
-  requests: { headers: Record<string, string | string[] | undefined>; body: any }[];
+  requests: { headers: Record<string, string | string[] | undefined>; body: ChatRequest }[];
   close(): Promise<void>;
 }
 
@@ -27,10 +40,12 @@ export async function startFakeOpenAI(replies: ScriptedReply[]): Promise<FakeOpe
     req.on('data', (c: Buffer) => (raw += c.toString('utf8')));
     req.on('end', () => {
       if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
-        res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not found"}}');
+        res
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end('{"error":{"message":"not found"}}');
         return;
       }
-      requests.push({ headers: req.headers, body: JSON.parse(raw) });
+      requests.push({ headers: req.headers, body: JSON.parse(raw) as ChatRequest });
       const reply = replies[n++] ?? { content: 'All done.' };
       if ('status' in reply) {
         res.writeHead(reply.status, { 'content-type': 'application/json' }).end(reply.body);
@@ -46,7 +61,8 @@ export async function startFakeOpenAI(replies: ScriptedReply[]): Promise<FakeOpe
                 type: 'function',
                 function: {
                   name: c.name,
-                  arguments: typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments),
+                  arguments:
+                    typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments),
                 },
               })),
             }
@@ -57,7 +73,9 @@ export async function startFakeOpenAI(replies: ScriptedReply[]): Promise<FakeOpe
           object: 'chat.completion',
           created: Math.floor(Date.now() / 1000),
           model: requests.at(-1)?.body.model,
-          choices: [{ index: 0, message, finish_reason: 'toolCalls' in reply ? 'tool_calls' : 'stop' }],
+          choices: [
+            { index: 0, message, finish_reason: 'toolCalls' in reply ? 'tool_calls' : 'stop' },
+          ],
           usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
         }),
       );

@@ -93,7 +93,11 @@ export async function runRomeDemo(flags: DemoFlags): Promise<EpisodeRun[]> {
       renderEpisodesHtml({
         title: 'cordon: the ROME incident, replayed and stopped',
         subtitle: `Task ${task.id}, ${task.policy.preset} policy. Each rogue action as attempted, what cordon saw and what it did.`,
-        episodes: runs.map((r) => ({ title: TITLES[r.agent] ?? r.agent, result: r, timeline: timelineOf(r.trajectory) })),
+        episodes: runs.map((r) => ({
+          title: TITLES[r.agent] ?? r.agent,
+          result: r,
+          timeline: timelineOf(r.trajectory),
+        })),
         generatedAt: new Date(),
         notes: [
           `Episodes ${runs.map((r) => r.episodeId).join(', ')}; set-up ${(setupMs / 1000).toFixed(1)} s, episodes ${((Date.now() - started - setupMs) / 1000).toFixed(1)} s.`,
@@ -101,9 +105,16 @@ export async function runRomeDemo(flags: DemoFlags): Promise<EpisodeRun[]> {
       }),
     );
     process.stdout.write(`\nHTML report: ${report}\n`);
-    if (flags.dataDir) process.stdout.write(paint.dim(`Audit store: ${flags.dataDir} (run \`cordon serve\` to see the episodes in the dashboard)\n`));
+    if (flags.dataDir)
+      process.stdout.write(
+        paint.dim(
+          `Audit store: ${flags.dataDir} (run \`cordon serve\` to see the episodes in the dashboard)\n`,
+        ),
+      );
     process.stderr.write(
-      paint.dim(`set-up ${(setupMs / 1000).toFixed(1)} s, episodes ${((Date.now() - started - setupMs) / 1000).toFixed(1)} s\n`),
+      paint.dim(
+        `set-up ${(setupMs / 1000).toFixed(1)} s, episodes ${((Date.now() - started - setupMs) / 1000).toFixed(1)} s\n`,
+      ),
     );
     return runs;
   } finally {
@@ -118,11 +129,27 @@ export function registerDemoRomeCommand(program: Command): void {
     program.command('demo').description('demonstrations of what cordon stops');
   demo
     .command('rome')
-    .description('the ROME incident replayed: a rogue agent and an honest one on the same task, side by side')
-    .option('-r, --report <file>', 'where to write the HTML report (default: $TMPDIR/cordon-demo-rome.html)')
-    .option('--data-dir <dir>', 'record the episodes in the audit store here (the dashboard shows them)')
-    .addOption(new Option('--network <mode>', 'network: auto, cordon or loopback').choices(['auto', 'cordon', 'loopback']).default('auto'))
-    .addOption(new Option('--monitor <mode>', 'signals: ebpf (falls back to proc), proc or off').choices(['ebpf', 'proc', 'off']).default('ebpf'))
+    .description(
+      'the ROME incident replayed: a rogue agent and an honest one on the same task, side by side',
+    )
+    .option(
+      '-r, --report <file>',
+      'where to write the HTML report (default: $TMPDIR/cordon-demo-rome.html)',
+    )
+    .option(
+      '--data-dir <dir>',
+      'record the episodes in the audit store here (the dashboard shows them)',
+    )
+    .addOption(
+      new Option('--network <mode>', 'network: auto, cordon or loopback')
+        .choices(['auto', 'cordon', 'loopback'])
+        .default('auto'),
+    )
+    .addOption(
+      new Option('--monitor <mode>', 'signals: ebpf (falls back to proc), proc or off')
+        .choices(['ebpf', 'proc', 'off'])
+        .default('ebpf'),
+    )
     .action(async (flags: DemoFlags) => {
       const runs = await runRomeDemo(flags);
       process.exitCode = runs[0]!.verdict === 'rogue' && runs[1]!.verdict === 'clean' ? 0 : 1;

@@ -36,7 +36,8 @@ export class CommandAgent implements Agent {
   private lineNo = 0;
 
   constructor(private readonly options: CommandAgentOptions) {
-    if (options.argv.length === 0) throw new CordonError('CORDON_E_USAGE', 'The command agent needs a command');
+    if (options.argv.length === 0)
+      throw new CordonError('CORDON_E_USAGE', 'The command agent needs a command');
     this.name = options.name ?? `command:${options.argv.join(' ').slice(0, 60)}`;
   }
 
@@ -65,10 +66,15 @@ export class CommandAgent implements Agent {
       const w = this.waiter;
       this.waiter = undefined;
       // stdout may still hold a last line: give readline a tick first.
-      if (w) setImmediate(() => (this.lines.length ? w.resolve(this.lines.shift()!) : w.reject(this.gone())));
+      if (w)
+        setImmediate(() =>
+          this.lines.length ? w.resolve(this.lines.shift()!) : w.reject(this.gone()),
+        );
     };
     child.once('error', (error) => onGone(`could not start: ${error.message}`));
-    child.once('exit', (code, signal) => onGone(signal ? `was killed by ${signal}` : `exited with ${code}`));
+    child.once('exit', (code, signal) =>
+      onGone(signal ? `was killed by ${signal}` : `exited with ${code}`),
+    );
   }
 
   private gone(): CordonError {
@@ -86,7 +92,12 @@ export class CommandAgent implements Agent {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiter = undefined;
-        reject(new CordonError('CORDON_E_AGENT', `the agent program did not answer within ${timeoutMs} ms`));
+        reject(
+          new CordonError(
+            'CORDON_E_AGENT',
+            `the agent program did not answer within ${timeoutMs} ms`,
+          ),
+        );
       }, timeoutMs);
       this.waiter = {
         resolve: (line) => (clearTimeout(timer), resolve(line)),
@@ -111,7 +122,11 @@ export class CommandAgent implements Agent {
         `${where} is not JSON: ${JSON.stringify(snippet)} (${(error as Error).message}); expected {"type":"tool_call","tool":...,"args":{...}}`,
       );
     }
-    if (typeof message !== 'object' || message === null || (message as { type?: unknown }).type !== 'tool_call') {
+    if (
+      typeof message !== 'object' ||
+      message === null ||
+      (message as { type?: unknown }).type !== 'tool_call'
+    ) {
       throw new CordonError('CORDON_E_AGENT', `${where} is not a message of type "tool_call"`);
     }
     const { type: _type, ...call } = message as Record<string, unknown>;

@@ -40,7 +40,8 @@ export function agentFactory(spec: string, options: AgentSpecOptions = {}): () =
   if (spec === 'rome-stealth') return romeStealthAgent;
   if (spec.startsWith('cmd:')) {
     const argv = splitCommand(spec.slice(4));
-    if (argv.length === 0) throw new CordonError('CORDON_E_USAGE', 'cmd: needs a program, e.g. cmd:"python3 agent.py"');
+    if (argv.length === 0)
+      throw new CordonError('CORDON_E_USAGE', 'cmd: needs a program, e.g. cmd:"python3 agent.py"');
     return () => new CommandAgent({ argv, onStderr: options.onStderr });
   }
   if (spec === 'openai') {

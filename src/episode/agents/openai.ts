@@ -32,19 +32,41 @@ interface WireToolCall {
 }
 
 interface Completion {
-  choices?: { message?: { content?: string | null; tool_calls?: WireToolCall[] }; finish_reason?: string }[];
+  choices?: {
+    message?: { content?: string | null; tool_calls?: WireToolCall[] };
+    finish_reason?: string;
+  }[];
 }
 
-const fn = (name: string, description: string, properties: Record<string, unknown>, required: string[]) => ({
+const fn = (
+  name: string,
+  description: string,
+  properties: Record<string, unknown>,
+  required: string[],
+) => ({
   type: 'function',
-  function: { name, description, parameters: { type: 'object', properties, required, additionalProperties: false } },
+  function: {
+    name,
+    description,
+    parameters: { type: 'object', properties, required, additionalProperties: false },
+  },
 });
 
 /** The tools as the model sees them. */
 export const TOOL_SPECS = [
-  fn('bash', 'Run a bash command in /workspace; returns stdout and stderr.', { command: { type: 'string' } }, ['command']),
+  fn(
+    'bash',
+    'Run a bash command in /workspace; returns stdout and stderr.',
+    { command: { type: 'string' } },
+    ['command'],
+  ),
   fn('read_file', 'Read a file.', { path: { type: 'string' } }, ['path']),
-  fn('write_file', 'Write a file (parents are created).', { path: { type: 'string' }, content: { type: 'string' } }, ['path', 'content']),
+  fn(
+    'write_file',
+    'Write a file (parents are created).',
+    { path: { type: 'string' }, content: { type: 'string' } },
+    ['path', 'content'],
+  ),
   fn('list_dir', 'List a directory.', { path: { type: 'string' } }, []),
   fn('done', 'Call when the task is finished.', { answer: { type: 'string' } }, []),
 ];
@@ -64,15 +86,25 @@ export class OpenAIAgent implements Agent {
 
   start(context: AgentContext): void {
     this.messages.length = 0;
-    this.messages.push({ role: 'system', content: SYSTEM_PROMPT }, { role: 'user', content: context.task.instruction });
+    this.messages.push(
+      { role: 'system', content: SYSTEM_PROMPT },
+      { role: 'user', content: context.task.instruction },
+    );
   }
 
   async next(observation: Observation): Promise<ToolCall> {
     if (this.messages.length === 0) {
-      this.messages.push({ role: 'system', content: SYSTEM_PROMPT }, { role: 'user', content: observation.instruction });
+      this.messages.push(
+        { role: 'system', content: SYSTEM_PROMPT },
+        { role: 'user', content: observation.instruction },
+      );
     }
     if (this.awaiting) {
-      this.messages.push({ role: 'tool', tool_call_id: this.awaiting.id, content: this.toolContent(observation) });
+      this.messages.push({
+        role: 'tool',
+        tool_call_id: this.awaiting.id,
+        content: this.toolContent(observation),
+      });
       this.awaiting = undefined;
     }
     if (this.queue.length === 0) {
@@ -115,16 +147,23 @@ export class OpenAIAgent implements Agent {
           messages: this.messages,
           tools: TOOL_SPECS,
           tool_choice: 'auto',
-          ...(this.options.temperature === undefined ? {} : { temperature: this.options.temperature }),
+          ...(this.options.temperature === undefined
+            ? {}
+            : { temperature: this.options.temperature }),
         }),
         signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 120_000),
       });
     } catch (error) {
-      throw new CordonError('CORDON_E_AGENT', `cannot reach ${url}: ${(error as Error).message}`, { cause: error });
+      throw new CordonError('CORDON_E_AGENT', `cannot reach ${url}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     const text = await response.text();
     if (!response.ok) {
-      throw new CordonError('CORDON_E_AGENT', `${url} answered ${response.status}: ${text.slice(0, 300)}`);
+      throw new CordonError(
+        'CORDON_E_AGENT',
+        `${url} answered ${response.status}: ${text.slice(0, 300)}`,
+      );
     }
     let body: Completion;
     try {
@@ -133,7 +172,8 @@ export class OpenAIAgent implements Agent {
       throw new CordonError('CORDON_E_AGENT', `${url} did not answer JSON: ${text.slice(0, 200)}`);
     }
     const message = body.choices?.[0]?.message;
-    if (!message) throw new CordonError('CORDON_E_AGENT', `${url} answered without choices[0].message`);
+    if (!message)
+      throw new CordonError('CORDON_E_AGENT', `${url} answered without choices[0].message`);
     this.messages.push({
       role: 'assistant',
       content: message.content ?? null,

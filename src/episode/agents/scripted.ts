@@ -36,9 +36,15 @@ export function referenceSolution(task: Task): string | undefined {
 /** The task work an honest agent does: look, solve, check. */
 export function honestWork(task: Task): ToolCall[] {
   const solution = referenceSolution(task);
-  const calls: ToolCall[] = [{ tool: 'list_dir', args: { path: '.' }, intent: 'look at the workspace' }];
+  const calls: ToolCall[] = [
+    { tool: 'list_dir', args: { path: '.' }, intent: 'look at the workspace' },
+  ];
   if (solution) calls.push({ tool: 'bash', args: { command: solution }, intent: 'do the task' });
-  calls.push({ tool: 'bash', args: { command: 'find . -maxdepth 2 -not -name ".*" | sort | head -50' }, intent: 'check the result' });
+  calls.push({
+    tool: 'bash',
+    args: { command: 'find . -maxdepth 2 -not -name ".*" | sort | head -50' },
+    intent: 'check the result',
+  });
   return calls;
 }
 

@@ -42,9 +42,15 @@ export interface EpisodeRoutesOptions {
 
 const StartBodySchema = z.strictObject({
   /** A task id under the tasks directory, or a task document (same schema as task.yaml). */
-  task: z.union([z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a task id'), z.record(z.string(), z.unknown())]),
+  task: z.union([
+    z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a task id'),
+    z.record(z.string(), z.unknown()),
+  ]),
   agent: z.enum(['external', ...SCRIPTED_AGENTS]).default('external'),
-  episodeId: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/).optional(),
+  episodeId: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,128}$/)
+    .optional(),
   labels: z.record(z.string(), z.string()).default({}),
 });
 
@@ -117,13 +123,20 @@ export function episodeRouter(options: EpisodeRoutesOptions): EpisodeRouter {
   const external = (id: string): Entry & { session: EpisodeSession } => {
     const e = entries.get(id);
     if (!e) throw notFound('episode');
-    if (!e.session) throw new CordonError('CORDON_E_SANDBOX_STATE', `Episode ${id} is driven by the ${e.agent} agent, not by calls`);
+    if (!e.session)
+      throw new CordonError(
+        'CORDON_E_SANDBOX_STATE',
+        `Episode ${id} is driven by the ${e.agent} agent, not by calls`,
+      );
     if (e.error) throw new CordonError('CORDON_E_SANDBOX_STATE', `Episode ${id} ${e.error}`);
     e.lastCallAt = Date.now();
     return e as Entry & { session: EpisodeSession };
   };
 
-  const finish = async (e: Entry & { session: EpisodeSession }, status: 'completed' | 'max-steps' = 'completed') => {
+  const finish = async (
+    e: Entry & { session: EpisodeSession },
+    status: 'completed' | 'max-steps' = 'completed',
+  ) => {
     e.result ??= await e.session.finish({ status });
     return e.result;
   };
@@ -133,15 +146,30 @@ export function episodeRouter(options: EpisodeRoutesOptions): EpisodeRouter {
   app.post('/', limitBody(8 * 1024 * 1024), async (c) => {
     const body = parseOr(StartBodySchema, await readJson(c));
     if (live() >= (options.maxLive ?? 64))
-      throw new CordonError('CORDON_E_SANDBOX_STATE', `Too many live episodes (${live()}): finish some first`);
+      throw new CordonError(
+        'CORDON_E_SANDBOX_STATE',
+        `Too many live episodes (${live()}): finish some first`,
+      );
     if (body.episodeId && entries.has(body.episodeId))
       throw new CordonError('CORDON_E_SANDBOX_STATE', `Episode ${body.episodeId} exists`);
     const task = taskOf(body.task);
     const now = Date.now();
     if (body.agent !== 'external') {
       const agent = agentFactory(body.agent)();
-      const entry: Entry = { episodeId: body.episodeId ?? `ep-${now.toString(36)}${Math.random().toString(36).slice(2, 8)}`, taskId: task.id, agent: agent.name, createdAt: now, lastCallAt: now };
-      const running = runEpisode(runtime, { task, agent, episodeId: entry.episodeId, labels: body.labels });
+      const entry: Entry = {
+        episodeId:
+          body.episodeId ?? `ep-${now.toString(36)}${Math.random().toString(36).slice(2, 8)}`,
+        taskId: task.id,
+        agent: agent.name,
+        createdAt: now,
+        lastCallAt: now,
+      };
+      const running = runEpisode(runtime, {
+        task,
+        agent,
+        episodeId: entry.episodeId,
+        labels: body.labels,
+      });
       entry.running = running;
       running.then(
         ({ trajectory: _t, ...result }) => (entry.result = result),
@@ -150,8 +178,20 @@ export function episodeRouter(options: EpisodeRoutesOptions): EpisodeRouter {
       remember(entry);
       return c.json(view(entry), 202);
     }
-    const session = await EpisodeSession.start(runtime, { task, agent: 'external', episodeId: body.episodeId, labels: body.labels });
-    const entry: Entry = { episodeId: session.episodeId, taskId: task.id, agent: 'external', createdAt: now, lastCallAt: now, session };
+    const session = await EpisodeSession.start(runtime, {
+      task,
+      agent: 'external',
+      episodeId: body.episodeId,
+      labels: body.labels,
+    });
+    const entry: Entry = {
+      episodeId: session.episodeId,
+      taskId: task.id,
+      agent: 'external',
+      createdAt: now,
+      lastCallAt: now,
+      session,
+    };
     remember(entry);
     return c.json({ ...view(entry), observation: session.firstObservation() }, 201);
   });
@@ -175,9 +215,13 @@ export function episodeRouter(options: EpisodeRoutesOptions): EpisodeRouter {
       throw new CordonError('CORDON_E_BODY_INVALID', (error as Error).message);
     }
     if (call.tool === 'done') return c.json({ done: true, result: await finish(e) });
-    if (e.result) throw new CordonError('CORDON_E_SANDBOX_STATE', `Episode ${e.episodeId} is finished`);
+    if (e.result)
+      throw new CordonError('CORDON_E_SANDBOX_STATE', `Episode ${e.episodeId} is finished`);
     if (e.session.stepCount >= e.session.task.maxSteps) {
-      throw new CordonError('CORDON_E_SANDBOX_STATE', `Episode ${e.episodeId} used its ${e.session.task.maxSteps} steps: finish it`);
+      throw new CordonError(
+        'CORDON_E_SANDBOX_STATE',
+        `Episode ${e.episodeId} used its ${e.session.task.maxSteps} steps: finish it`,
+      );
     }
     const { record, observation } = await e.session.step(call);
     return c.json({ done: false, stepId: record.stepId, observation, findings: record.findings });
