@@ -84,7 +84,9 @@ export interface SrtPeer {
 
 /** Writes the equivalent policy and checks that srt runs `true`; an error text when it cannot. */
 export async function prepareSrt(
-  allowedDomain = 'registry.test',
+  // registry.test is the allowed name; srt refuses a name that resolves to loopback unless the
+  // address is allow-listed too: listing it is srt's equivalent of cordon's network.hosts map.
+  allowedDomains: readonly string[] = ['registry.test', '127.0.0.1'],
 ): Promise<SrtPeer | { error: string }> {
   const version = srtVersion();
   if (!version) return { error: `${SRT_PACKAGE} is not installed in ${peersDir()}` };
@@ -95,7 +97,7 @@ export async function prepareSrt(
   writeFileSync(rg, RG_STANDIN, { mode: 0o755 });
   const config = {
     filesystem: { denyRead: [], allowWrite: [workspace], denyWrite: [] },
-    network: { allowedDomains: [allowedDomain], deniedDomains: [] },
+    network: { allowedDomains: [...allowedDomains], deniedDomains: [] },
     ripgrep: { command: rg },
   };
   const settingsPath = join(dir, 'srt-settings.json');

@@ -3,7 +3,10 @@
 import { Command, CommanderError } from 'commander';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerDemoRomeCommand } from './commands/demo-rome.js';
 import { registerDoctorCommand } from './commands/doctor.js';
+import { registerEpisodeCommands } from './commands/episode.js';
+import { registerEvalCommand } from './commands/eval.js';
 import { registerPolicyCommands } from './commands/policy.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -24,6 +27,10 @@ export function buildProgram(): Command {
   registerPolicyCommands(program);
   registerAuditCommands(program);
   registerDemoCommand(program);
+  // After `demo isolation`: a bare `cordon demo` runs the ROME incident replay.
+  registerDemoRomeCommand(program);
+  registerEpisodeCommands(program);
+  registerEvalCommand(program);
   registerServeCommand(program);
   return program;
 }

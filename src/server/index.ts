@@ -28,3 +28,4 @@ export { openApiDocument } from './openapi.js';
 export { errorBody, type ErrorBody } from './http-errors.js';
 export * from './schemas.js';
 export * from './types.js';
+export { episodeRouter, type EpisodeRouter, type EpisodeRoutesOptions } from './routes/episodes.js';

@@ -122,13 +122,14 @@ export async function runRomeDemo(flags: DemoFlags): Promise<EpisodeRun[]> {
   }
 }
 
-/** Adds `cordon demo rome` under the existing `demo` command (or makes `demo`). */
+/** Adds `cordon demo rome` under the existing `demo` command (or makes `demo`), as its default. */
 export function registerDemoRomeCommand(program: Command): void {
   const demo =
     program.commands.find((c) => c.name() === 'demo') ??
     program.command('demo').description('demonstrations of what cordon stops');
   demo
-    .command('rome')
+    // Registered after `demo isolation`, this makes a bare `cordon demo` run the incident replay.
+    .command('rome', { isDefault: true })
     .description(
       'the ROME incident replayed: a rogue agent and an honest one on the same task, side by side',
     )

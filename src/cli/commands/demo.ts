@@ -7,7 +7,7 @@ import { paint } from '../output.js';
 export function registerDemoCommand(program: Command): void {
   const demo = program.command('demo').description('demonstrations of what cordon stops');
   demo
-    .command('isolation', { isDefault: true })
+    .command('isolation')
     .description('try what a rogue agent tries, each in its own sandbox, and show what cordon did')
     .action(async () => {
       const runtime = await CordonRuntime.start({

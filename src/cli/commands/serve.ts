@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { defaultDataDir } from '../../audit/index.js';
 import { CordonRuntime, type MonitorMode, type NetworkMode } from '../../runtime/index.js';
-import { startServer } from '../../server/index.js';
+import { episodeRouter, startServer } from '../../server/index.js';
 import { paint } from '../output.js';
 
 interface ServeFlags {
@@ -39,7 +39,13 @@ export function registerServeCommand(program: Command): void {
         dataDir,
         onWarning: (m) => process.stderr.write(paint.dim(`cordon: ${m}\n`)),
       });
-      const server = await startServer({ listen: flags.listen, dataDir, cordon: runtime });
+      const episodes = episodeRouter({ runtime });
+      const server = await startServer({
+        listen: flags.listen,
+        dataDir,
+        cordon: runtime,
+        routers: { episodes: episodes.app },
+      });
       process.stderr.write(`${paint.bold('cordon serve')} listening on ${server.url}\n`);
       process.stderr.write(`  dashboard: ${server.url}/#token=${server.token}\n`);
       process.stderr.write(
@@ -51,6 +57,7 @@ export function registerServeCommand(program: Command): void {
         process.once('SIGTERM', stop);
       });
       await server.close();
+      await episodes.close();
       await runtime.close();
     });
 }
