@@ -39,8 +39,10 @@ export async function benchCliStart(options: StartupOptions = {}): Promise<Row[]
   const short = options.short ?? false;
   const peers = options.peers ?? new PeerContext(short);
   const lean = [cordonCli(), 'run', '-q', '--no-audit', '--network', 'loopback'];
-  const leanTimes = await sample(short ? 3 : 20, () =>
-    timeSpawn([...lean, '--monitor', 'off', '--', 'true']),
+  const leanTimes = await sample(
+    short ? 2 : 20,
+    () => timeSpawn([...lean, '--monitor', 'off', '--', 'true']),
+    short ? 1 : 3,
   );
   const dataDir = mkdtempSync(join(tmpdir(), 'cordon-bench-cli-'));
   try {
@@ -48,7 +50,7 @@ export async function benchCliStart(options: StartupOptions = {}): Promise<Row[]
     const defaults = await sample(
       short ? 1 : 8,
       () => timeSpawn([cordonCli(), 'run', '-q', '--data-dir', dataDir, '--', 'true']),
-      1,
+      short ? 0 : 1,
     );
     const shared = {
       [PEER_TRUE]: await peers.plainTrue(),

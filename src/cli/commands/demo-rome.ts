@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import {
   agentFactory,
   comparisonText,
@@ -22,6 +22,7 @@ import type { MonitorMode, NetworkMode } from '../../runtime/index.js';
 import { cordonPackageRoot } from '../../sandbox/index.js';
 import { paint } from '../output.js';
 import { startRuntime } from './episode.js';
+import { monitorOption, networkOption } from '../options.js';
 
 interface DemoFlags {
   report?: string;
@@ -141,16 +142,8 @@ export function registerDemoRomeCommand(program: Command): void {
       '--data-dir <dir>',
       'record the episodes in the audit store here (the dashboard shows them)',
     )
-    .addOption(
-      new Option('--network <mode>', 'network: auto, cordon or loopback')
-        .choices(['auto', 'cordon', 'loopback'])
-        .default('auto'),
-    )
-    .addOption(
-      new Option('--monitor <mode>', 'signals: ebpf (falls back to proc), proc or off')
-        .choices(['ebpf', 'proc', 'off'])
-        .default('ebpf'),
-    )
+    .addOption(networkOption())
+    .addOption(monitorOption())
     .action(async (flags: DemoFlags) => {
       const runs = await runRomeDemo(flags);
       process.exitCode = runs[0]!.verdict === 'rogue' && runs[1]!.verdict === 'clean' ? 0 : 1;

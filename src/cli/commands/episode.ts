@@ -3,7 +3,7 @@
  * times, K at a time, JSONL results, a progress bar and a summary table). Thin over src/episode.
  */
 import { resolve } from 'node:path';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { summarize } from '../../detect/index.js';
 import { CordonError } from '../../errors.js';
 import {
@@ -20,6 +20,7 @@ import {
 } from '../../episode/index.js';
 import { CordonRuntime, type MonitorMode, type NetworkMode } from '../../runtime/index.js';
 import { paint } from '../output.js';
+import { monitorOption, networkOption } from '../options.js';
 
 interface RuntimeFlags {
   network: NetworkMode;
@@ -47,16 +48,8 @@ function addSharedOptions(cmd: Command): Command {
       'openai agent: e.g. http://127.0.0.1:8000/v1 (vLLM, Ollama, OpenAI)',
     )
     .option('--api-key-env <NAME>', 'openai agent: the environment variable holding the API key')
-    .addOption(
-      new Option('--network <mode>', 'network: auto, cordon or loopback')
-        .choices(['auto', 'cordon', 'loopback'])
-        .default('auto'),
-    )
-    .addOption(
-      new Option('--monitor <mode>', 'signals: ebpf (falls back to proc), proc or off')
-        .choices(['ebpf', 'proc', 'off'])
-        .default('ebpf'),
-    )
+    .addOption(networkOption())
+    .addOption(monitorOption())
     .option(
       '--data-dir <dir>',
       'record every event in the audit store here (the dashboard reads it)',

@@ -1,7 +1,7 @@
 /** `cordon run [options] -- CMD [ARGS...]`: one command in a sandbox, a verdict, a JSON report. */
 import { writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { defaultDataDir } from '../../audit/index.js';
 import { summarize } from '../../detect/index.js';
 import { CordonError } from '../../errors.js';
@@ -17,6 +17,7 @@ import { CordonRuntime, type MonitorMode, type NetworkMode } from '../../runtime
 import type { RunResult } from '../../sandbox/index.js';
 import { EXIT } from '../exit-codes.js';
 import { paint } from '../output.js';
+import { monitorOption, networkOption } from '../options.js';
 
 interface RunFlags {
   policy?: string;
@@ -150,16 +151,8 @@ export function registerRunCommand(program: Command): void {
       [],
     )
     .option('--episode <id>', 'episode id carried by every event')
-    .addOption(
-      new Option('--network <mode>', 'network: auto, cordon or loopback')
-        .choices(['auto', 'cordon', 'loopback'])
-        .default('auto'),
-    )
-    .addOption(
-      new Option('--monitor <mode>', 'signals: ebpf (falls back to proc), proc or off')
-        .choices(['ebpf', 'proc', 'off'])
-        .default('ebpf'),
-    )
+    .addOption(networkOption())
+    .addOption(monitorOption())
     .option('--data-dir <dir>', 'audit store directory (default: /var/lib/cordon for root)')
     .option('--no-audit', 'do not record the run in the audit store')
     .option('-q, --quiet', 'do not print the verdict')

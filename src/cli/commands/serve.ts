@@ -1,9 +1,10 @@
 /** `cordon serve`: the HTTP API, live events and the dashboard. */
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { defaultDataDir } from '../../audit/index.js';
 import { CordonRuntime, type MonitorMode, type NetworkMode } from '../../runtime/index.js';
 import { episodeRouter, startServer } from '../../server/index.js';
 import { paint } from '../output.js';
+import { monitorOption, networkOption } from '../options.js';
 
 interface ServeFlags {
   listen: string;
@@ -21,16 +22,8 @@ export function registerServeCommand(program: Command): void {
       '--data-dir <dir>',
       'audit store and token directory (default: /var/lib/cordon for root)',
     )
-    .addOption(
-      new Option('--network <mode>', 'network: auto, cordon or loopback')
-        .choices(['auto', 'cordon', 'loopback'])
-        .default('auto'),
-    )
-    .addOption(
-      new Option('--monitor <mode>', 'signals: ebpf (falls back to proc), proc or off')
-        .choices(['ebpf', 'proc', 'off'])
-        .default('ebpf'),
-    )
+    .addOption(networkOption())
+    .addOption(monitorOption())
     .action(async (flags: ServeFlags) => {
       const dataDir = flags.dataDir ?? defaultDataDir();
       const runtime = await CordonRuntime.start({
