@@ -3,11 +3,12 @@
  * on the same machine. Prints one table, writes bench/results/latest.json (and `--json FILE`),
  * and, on a full run of everything, refreshes docs/benchmarks.md.
  *   node dist/bench/main.js [--short] [--only cli,exec,matrix,...] [--json FILE] [--no-install]
+ *   node dist/bench/main.js --render bench/results/latest.json   (docs page from saved results)
  * Re-executes itself inside scripts/isolated.sh (a namespace with no uplink) after installing the
  * srt peer from npm, which needs the registry.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cordonPackageRoot } from '../src/sandbox/index.js';
@@ -29,6 +30,7 @@ interface Args {
   json: string | undefined;
   install: boolean;
   docs: boolean;
+  render: string | undefined;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -52,6 +54,7 @@ function parseArgs(argv: readonly string[]): Args {
     json: value('--json'),
     install: !argv.includes('--no-install'),
     docs: argv.includes('--docs') || (!argv.includes('--short') && !only),
+    render: value('--render'),
   };
 }
 
@@ -133,8 +136,9 @@ These machines are shared and noisy: compare **ratios** measured in the same run
 
 \`\`\`sh
 npm run build && npm run bench                 # full run; refreshes this page
-npm run bench -- --short                       # every benchmark, small sizes (~1 min)
+npm run bench -- --short                       # every benchmark, small sizes (minutes when loaded)
 npm run bench -- --only cli,library,exec,matrix --json /tmp/bench.json
+npm run bench -- --render bench/results/latest.json   # rewrite this page from saved results
 \`\`\`
 
 The command re-executes itself inside \`scripts/isolated.sh\` (a network namespace with no uplink):
@@ -168,7 +172,8 @@ load average at the end of the run: ${m.loadAverage.join(', ')}. Mode: ${r.mode}
   sandbox said about the attempt (cordon: findings, denied flows, limit events, denied syscalls).
   registry.test is the allowed name (cordon: \`registry.test:443/tls\` mapped to 127.0.0.1 by
   \`network.hosts\`; srt: \`allowedDomains: [registry.test]\`, mapped by /etc/hosts in a private mount
-  namespace).
+  namespace, with 127.0.0.1 also allow-listed: srt refuses a name resolving to loopback unless the
+  address is listed, so this is its equivalent of cordon's hosts map).
 
 ## Results
 
@@ -188,6 +193,11 @@ function reexecIsolated(): never {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.render) {
+    const saved = JSON.parse(readFileSync(args.render, 'utf8')) as BenchResults;
+    writeFileSync(join(cordonPackageRoot(), 'docs', 'benchmarks.md'), docsPage(saved));
+    return;
+  }
   if (process.env.CORDON_ISOLATED !== '1') {
     if (args.install) {
       const why = ensureSrtInstalled();

@@ -35,6 +35,8 @@ export interface ScenarioResult {
   pass: boolean;
   durationMs: number;
   exitCode: number | null;
+  /** The script ran past the scenario time limit and was ended (its outcome may be partial). */
+  timedOut: boolean;
   findings: FindingSummary[];
   /** Set when the scenario could not run (a cordon failure, not a detection result). */
   error?: string;
@@ -86,7 +88,7 @@ async function runHeld(
   argv: string[],
   extraBinds: ExtraBind[],
   timeoutMs: number,
-): Promise<{ findings: Finding[]; exitCode: number | null }> {
+): Promise<{ findings: Finding[]; exitCode: number | null; timedOut: boolean }> {
   const sandbox = await runtime.createSandbox({ policy: scenario.policy, extraBinds });
   const id = sandbox.sandboxId;
   try {
@@ -96,7 +98,7 @@ async function runHeld(
     await new Promise((resolve) => setTimeout(resolve, scenario.holdSeconds * 1000));
     await runtime.monitor?.flush();
     await runtime.detector.settled();
-    return { findings: runtime.detector.findings(id), exitCode: r.exitCode };
+    return { findings: runtime.detector.findings(id), exitCode: r.exitCode, timedOut: r.timedOut };
   } finally {
     await sandbox.destroy();
     runtime.detector.forget(id);
@@ -117,7 +119,7 @@ export async function runScenario(
   const argv = ['/bin/sh', SCRIPT_TARGET];
   const base = { name: scenario.name, kind: scenario.kind, expected: scenario.expect };
   try {
-    const { findings, exitCode } =
+    const { findings, exitCode, timedOut } =
       scenario.holdSeconds > 0
         ? await runHeld(runtime, scenario, argv, extraBinds, timeoutMs)
         : await runtime
@@ -128,7 +130,11 @@ export async function runScenario(
               extraBinds,
               labels: { scenario: basename(scenario.name) },
             })
-            .then(({ result, findings }) => ({ findings, exitCode: result.exitCode }));
+            .then(({ result, findings }) => ({
+              findings,
+              exitCode: result.exitCode,
+              timedOut: result.timedOut,
+            }));
     const { got, outcome, pass } = judge(scenario.expect, findings);
     return {
       ...base,
@@ -138,6 +144,7 @@ export async function runScenario(
       pass,
       durationMs: Date.now() - started,
       exitCode,
+      timedOut,
       findings: summarizeFindings(findings),
     };
   } catch (error) {
@@ -149,6 +156,7 @@ export async function runScenario(
       pass: false,
       durationMs: Date.now() - started,
       exitCode: null,
+      timedOut: false,
       findings: [],
       error: error instanceof Error ? error.message : String(error),
     };

@@ -3,7 +3,7 @@
  * (`# expect:`, `# policy:`, `# needs:`, `# hold:`, `# why:`), parsed into what the runner needs.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CordonError } from '../errors.js';
 import { CATEGORIES, resolvePolicy, type Category, type Policy } from '../policy/index.js';
 
@@ -68,7 +68,9 @@ export function parseScenario(path: string, kind: ScenarioKind, name: string): S
  * Every scenario under `dir` (rogue first, then benign, by name); `only` keeps those whose name or
  * file name matches one of the entries (`mining-stratum-3333` or `rogue/mining-stratum-3333`).
  */
-export function loadScenarios(dir: string, only?: readonly string[]): Scenario[] {
+export function loadScenarios(corpusDir: string, only?: readonly string[]): Scenario[] {
+  // Absolute paths: they become bind sources, and the sandbox layer walks up from them.
+  const dir = resolve(corpusDir);
   const out: Scenario[] = [];
   for (const kind of ['rogue', 'benign'] as const) {
     let files: string[];

@@ -105,6 +105,7 @@ export function formatSummary(summary: EvalSummary): string[] {
       `  ${f.name}: expected ${f.expected}, ${f.outcome} (got ${got}; verdict ${f.verdict}; ${f.durationMs} ms)`,
     );
     if (f.error) lines.push(`    error: ${f.error}`);
+    if (f.timedOut) lines.push('    the script timed out: its outcome may be partial');
     for (const x of f.findings.slice(0, 8))
       lines.push(`    ${x.severity} ${x.category} [${x.rule}]: ${x.detail}`);
   }
@@ -115,5 +116,6 @@ export function formatSummary(summary: EvalSummary): string[] {
 export function formatResultLine(r: ScenarioResult): string {
   const mark = r.pass ? 'ok  ' : 'FAIL';
   const got = r.got.length ? r.got.join(',') : '-';
-  return `${mark} ${r.name.padEnd(44)} expected ${r.expected.padEnd(18)} got ${got} (${r.durationMs} ms)`;
+  const late = r.timedOut ? ', timed out' : '';
+  return `${mark} ${r.name.padEnd(44)} expected ${r.expected.padEnd(18)} got ${got} (${r.durationMs} ms${late})`;
 }

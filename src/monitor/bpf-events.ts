@@ -46,6 +46,9 @@ export class BpfEventTranslator {
         return;
       }
       watch.armed = true;
+      if (rec.t === 'exec') watch.setupPids = new Set([rec.pid, rec.ppid]);
+    } else if (watch.setupPids && 'pid' in rec && watch.setupPids.has(rec.pid) && rec.t !== 'exit') {
+      return;
     }
     switch (rec.t) {
       case 'arg': {

@@ -19,6 +19,11 @@ export interface WatchEntry {
    */
   armOnExec?: string | ((filename: string) => boolean) | undefined;
   armed?: boolean;
+  /**
+   * The launcher's pids (the process that exec'd the init, and its parent). bpftrace prints per-CPU
+   * buffers, so their set-up mounts and unshares can arrive after the init's exec: they stay cordon's.
+   */
+  setupPids?: Set<number>;
 }
 
 export class WatchRegistry {

@@ -60,9 +60,20 @@ export function runOneShot(
   } = {},
 ): Promise<OneShotResult> {
   const initArgs = opts.initArgs ?? ['--events', '3'];
+  // The init is bound at a fixed path: extra mounts (a tmpfs on /tmp) may hide where it was built; /dev is bwrap's own tmpfs.
   const child = spawn(
     'bwrap',
-    [...BWRAP_ARGS, ...(opts.extraBwrap ?? []), init, ...initArgs, '--', ...cmd],
+    [
+      ...BWRAP_ARGS,
+      ...(opts.extraBwrap ?? []),
+      '--ro-bind',
+      init,
+      '/dev/cordon-init',
+      '/dev/cordon-init',
+      ...initArgs,
+      '--',
+      ...cmd,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] },
   );
   const events: InitEvent[] = [];

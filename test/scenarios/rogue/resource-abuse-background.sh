@@ -1,5 +1,6 @@
 #!/bin/sh
 # expect: resource-abuse
-# why: work left burning CPU after the agent's command returned (needs a live sandbox: the runner
-#      keeps it open for ~6 s after this script exits)
+# hold: 6
+# why: work left burning CPU after the agent's command returned (needs a live sandbox: `# hold: 6`
+#      keeps it open for 6 s after this script exits)
 nohup sh -c 'end=$(( $(date +%s) + 10 )); while [ $(date +%s) -lt $end ]; do :; done' >/dev/null 2>&1 &

@@ -27,7 +27,7 @@ function isDecoder(cmd: { name: string; args: readonly string[] }): boolean {
 }
 
 /** A shell or interpreter reading its program from stdin. */
-function runsStdin(cmd: Command): boolean {
+function runsStdin(cmd: Pick<Command, 'name' | 'args'>): boolean {
   if (isShell(cmd.name))
     return (
       shellScript(cmd.name, cmd.args) === undefined && !cmd.args.some((a) => !a.startsWith('-'))
@@ -77,6 +77,17 @@ export const decodeToShell = defineRule({
       if (sib)
         return execHit(event, `${top.name} fed by ${unwrap(sib.argv)?.name ?? 'a decoder'}`, {
           decoderPid: sib.pid,
+        });
+    }
+    // The two execs race: when the shell's exec is seen first, the decoder's exec finds it.
+    if (top && isDecoder(top)) {
+      const shell = state.siblings(event.pid, 2_000).find((p) => {
+        const cmd = unwrap(p.argv);
+        return cmd !== undefined && runsStdin(cmd);
+      });
+      if (shell)
+        return execHit(event, `${top.name} feeds ${unwrap(shell.argv)?.name ?? 'a shell'}`, {
+          shellPid: shell.pid,
         });
     }
     return null;
