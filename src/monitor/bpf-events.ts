@@ -47,7 +47,12 @@ export class BpfEventTranslator {
       }
       watch.armed = true;
       if (rec.t === 'exec') watch.setupPids = new Set([rec.pid, rec.ppid]);
-    } else if (watch.setupPids && 'pid' in rec && watch.setupPids.has(rec.pid) && rec.t !== 'exit') {
+    } else if (
+      watch.setupPids &&
+      'pid' in rec &&
+      watch.setupPids.has(rec.pid) &&
+      rec.t !== 'exit'
+    ) {
       return;
     }
     switch (rec.t) {
