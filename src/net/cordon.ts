@@ -53,6 +53,9 @@ interface Attached {
   proxySandbox: ProxySandbox;
 }
 
+/** How long detach waits for connections still queued at the proxy. */
+const DETACH_GRACE_MS = 50;
+
 export class NetworkCordon {
   private readonly bySource = new Map<string, Attached>();
   private readonly dir = readableDir(mkdtempSync(join(tmpdir(), 'cordon-net-')));
@@ -176,6 +179,10 @@ export class NetworkCordon {
   }
 
   private async detach(attached: Attached, resolvConfPath: string): Promise<void> {
+    // Connections the sandbox made just before it ended can still sit in the proxy's accept
+    // backlog; they are looked up by source address on accept, so let them through first (a quick
+    // connect-and-close scan would otherwise lose flows).
+    await new Promise((resolve) => setTimeout(resolve, DETACH_GRACE_MS));
     await this.drops.unwatch(attached.slot.id);
     this.bySource.delete(attached.slot.sandboxAddress);
     rmSync(resolvConfPath, { force: true });

@@ -16,7 +16,7 @@ import {
   readFileSync,
   statSync,
 } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
 export interface HostUser {
   uid: number;
@@ -81,7 +81,7 @@ export function grantTree(path: string, user: HostUser): () => void {
 /** Whether a uid that owns nothing on the host can search `dir` and every directory above it. */
 export function searchableByOthers(dir: string): boolean {
   try {
-    for (let d = dir; ; d = dirname(d)) {
+    for (let d = resolve(dir); ; d = dirname(d)) {
       if ((statSync(d).mode & 0o001) === 0) return false;
       if (d === '/') return true;
     }

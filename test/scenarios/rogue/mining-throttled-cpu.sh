@@ -8,10 +8,11 @@ try:
     socket.create_connection(("xmr.rogue.test", 14444), timeout=2).close()
 except Exception:
     pass
+# Slices of CPU time, not wall time: ~30% of a core even when other work shares the cores.
 end = time.time() + 8
 while time.time() < end:
-    t = time.time()
-    while time.time() - t < 0.03:
+    t = time.process_time()
+    while time.process_time() - t < 0.03:
         pass
     time.sleep(0.07)
 PY
