@@ -14,7 +14,7 @@ import {
 } from '../../src/events/index.js';
 import { resolvePolicy, type PolicyInput } from '../../src/policy/index.js';
 import { NetworkCordon, type NetworkAttachment } from '../../src/net/cordon.js';
-import { collectLeftovers } from '../../src/net/leftovers.js';
+import { collectLeftovers, listVeths } from '../../src/net/leftovers.js';
 import { createSlot, slotSpec } from '../../src/net/netns.js';
 import { installSandboxRules } from '../../src/net/nft.js';
 import { runTool } from '../../src/net/tools.js';
@@ -292,14 +292,23 @@ describe.skipIf(!ISOLATED)(`network cordon (${SKIP_REASON})`, () => {
   });
 
   test('50 attach/detach cycles, then close, leave nothing behind', async () => {
-    const before = await cordonLeftovers();
+    // Only this cordon's own networks count: other test files run cordons at the same time.
     const own = await NetworkCordon.start({ bus: new EventBus(), poolSize: 2 });
+    const used = new Set<string>();
     for (let i = 0; i < 50; i++) {
       const att = await own.attach(`cycle-${i}`, resolvePolicy({}), { sandboxId: `cycle-${i}` });
+      used.add(att.netnsName);
       await att.detach();
     }
     await own.close();
-    expect(await cordonLeftovers()).toEqual(before);
+    expect(used.size).toBeGreaterThan(0);
+    // A slot freed here may be taken at once by a cordon in another worker: a veth still labelled
+    // with this process as its owner is what would be a leftover of ours.
+    const ids = new Set([...used].map((name) => name.replace(/^cordon-/, '')));
+    const ours = (await listVeths()).filter(
+      (v) => ids.has(v.name.replace(/^cdn/, '')) && v.alias.startsWith(`cordon:${process.pid}:`),
+    );
+    expect(ours).toEqual([]);
   }, 120_000);
 
   test('collectLeftovers removes the netns, veth and rules of a cordon process that is gone', async () => {
