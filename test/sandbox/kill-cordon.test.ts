@@ -64,17 +64,12 @@ describe('SIGKILL of cordon', () => {
       child.kill('SIGKILL');
       await new Promise((r) => setTimeout(r, 1000));
       expect(live.filter(alive)).toEqual([]);
-      expect(leftovers(id).cgroups.length).toBeGreaterThan(0);
     } finally {
       child.kill('SIGKILL');
       await new Promise((r) => setTimeout(r, 100));
-      const collected = await collectLeftovers();
-      // Any cordon process starting meanwhile (another test worker) may have collected it first.
-      if (id && leftovers(id).cgroups.length === 0 && !collected.some((n) => n.endsWith(id))) {
-        expect(collected).toEqual(expect.any(Array));
-      } else if (id) {
-        expect(collected.some((name) => name.endsWith(id))).toBe(true);
-      }
+      // The dead cordon's cgroup is collected here, unless a cordon process starting meanwhile (another
+      // test worker) collected it first; either way nothing may be left (asserted below).
+      await collectLeftovers();
     }
     expect(leftovers(id)).toEqual(NOTHING_LEFT);
   });
