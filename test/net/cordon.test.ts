@@ -283,12 +283,20 @@ describe.skipIf(!ISOLATED)(`network cordon (${SKIP_REASON})`, () => {
     expect(existsSync(att.netnsPath)).toBe(true);
     expect((await cordonLeftovers()).veths).toContain(`cdn${id}`);
     await att.detach();
-    expect(existsSync(att.netnsPath)).toBe(false);
-    const left = await cordonLeftovers();
-    expect(left.veths).not.toContain(`cdn${id}`);
-    expect(left.chains).not.toContain(`nat_${id}`);
-    expect(left.chains).not.toContain(`filt_${id}`);
     expect(existsSync(att.resolvConfPath)).toBe(false);
+    const veth = (await listVeths()).find((v) => v.name === `cdn${id}`);
+    const reusedByAnotherCordon =
+      veth !== undefined && !veth.alias.startsWith(`cordon:${process.pid}:`);
+    if (reusedByAnotherCordon) {
+      // Another test worker's cordon took the freed slot at once: it is theirs, not a leftover.
+      expect(veth.alias).toMatch(/^cordon:\d+:/);
+    } else {
+      expect(veth).toBeUndefined();
+      expect(existsSync(att.netnsPath)).toBe(false);
+      const left = await cordonLeftovers();
+      expect(left.chains).not.toContain(`nat_${id}`);
+      expect(left.chains).not.toContain(`filt_${id}`);
+    }
   });
 
   test('50 attach/detach cycles, then close, leave nothing behind', async () => {
