@@ -3,7 +3,7 @@
  * past wrappers such as env, sudo, nohup, timeout and busybox, so rules match intent, not spelling.
  */
 import type { ProcessExecEvent } from '../../events/index.js';
-import { parseScript, type Joiner } from './shell.js';
+import { parseScript, pipelines, type Joiner } from './shell.js';
 
 export interface Command {
   /** Lower-case basename of the program, e.g. `nc`, `python3`. */
@@ -163,17 +163,7 @@ function parseCommands(argv: readonly string[], depth: number): Command[] {
 
 /** Commands grouped into pipelines (`a | b`), from `commandsOf`. */
 export function pipelinesOf(commands: Command[]): Command[][] {
-  const out: Command[][] = [];
-  let cur: Command[] = [];
-  for (const cmd of commands) {
-    cur.push(cmd);
-    if (cmd.next !== '|') {
-      out.push(cur);
-      cur = [];
-    }
-  }
-  if (cur.length > 0) out.push(cur);
-  return out;
+  return pipelines(commands);
 }
 
 /** The whole text of an exec (argv joined), for substring checks. */

@@ -139,9 +139,9 @@ export function parseScript(script: string, depth = 0): SimpleCommand[] {
 }
 
 /** Groups commands into pipelines (`a | b | c`). */
-export function pipelines(commands: SimpleCommand[]): SimpleCommand[][] {
-  const out: SimpleCommand[][] = [];
-  let cur: SimpleCommand[] = [];
+export function pipelines<T extends { next: Joiner }>(commands: readonly T[]): T[][] {
+  const out: T[][] = [];
+  let cur: T[] = [];
   for (const cmd of commands) {
     cur.push(cmd);
     if (cmd.next !== '|') {
