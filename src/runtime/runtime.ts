@@ -176,7 +176,15 @@ export class CordonRuntime {
       },
     );
     this.policies.set(sandboxId, policy);
-    const { network, monitor } = await this.hooks(sandboxId, policy, options.episodeId);
+    let hooks: Awaited<ReturnType<CordonRuntime['hooks']>>;
+    try {
+      hooks = await this.hooks(sandboxId, policy, options.episodeId);
+    } catch (error) {
+      off();
+      this.policies.delete(sandboxId);
+      throw error;
+    }
+    const { network, monitor } = hooks;
     let result: RunResult;
     try {
       result = await runSandboxed(argv, {
@@ -237,7 +245,14 @@ export class CordonRuntime {
     const policy = options.policy ?? presetPolicy();
     const sandboxId = options.sandboxId ?? newSandboxId();
     this.policies.set(sandboxId, policy);
-    const { network, monitor } = await this.hooks(sandboxId, policy, options.episodeId);
+    let hooks: Awaited<ReturnType<CordonRuntime['hooks']>>;
+    try {
+      hooks = await this.hooks(sandboxId, policy, options.episodeId);
+    } catch (error) {
+      this.policies.delete(sandboxId);
+      throw error;
+    }
+    const { network, monitor } = hooks;
     try {
       const sandbox = await Sandbox.create({
         ...options,
