@@ -103,6 +103,10 @@ describe.skipIf(!READY)('API over real sandboxes (needs bwrap and native/build h
 
     const marker = `31337${Math.floor(Math.random() * 1000)}`;
     await client.exec(sb.id, { command: `sleep ${marker} >/dev/null 2>&1 &` });
+    // The shell returns before its background child has necessarily exec'd sleep: wait for it.
+    for (let i = 0; i < 100 && pidsWith(marker).length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
     expect(pidsWith(marker).length).toBeGreaterThan(0);
     await client.destroy(sb.id);
     expect(pidsWith(marker)).toEqual([]);
