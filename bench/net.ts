@@ -134,7 +134,7 @@ export async function benchProxy({ short = false } = {}): Promise<ProxyBenchResu
     [
       `netns add ${plain}`,
       `link add cbd0 type veth peer name eth0 netns ${plain}`,
-      'addr add 192.0.2.1/30 dev cbd0',
+      'addr add 198.18.255.253/30 dev cbd0',
       'link set cbd0 up',
       '',
     ].join('\n'),
@@ -142,7 +142,7 @@ export async function benchProxy({ short = false } = {}): Promise<ProxyBenchResu
   await runTool(
     'ip',
     ['-n', plain, '-batch', '-'],
-    'addr add 192.0.2.2/30 dev eth0\nlink set eth0 up\nlink set lo up\n',
+    'addr add 198.18.255.254/30 dev eth0\nlink set eth0 up\nlink set lo up\n',
   );
   const policy = resolvePolicy({
     network: { allow: [`bench.test:${port}`], hosts: { 'bench.test': '127.0.0.1' } },
@@ -160,14 +160,19 @@ export async function benchProxy({ short = false } = {}): Promise<ProxyBenchResu
     ]);
     const synthetic = dig.stdout.trim();
     // Warm up both paths once, then measure.
-    await inNs(plain, dir, ['latency', '192.0.2.1', String(port), '5']);
+    await inNs(plain, dir, ['latency', '198.18.255.253', String(port), '5']);
     await inNs(att.netnsName, dir, ['latency', synthetic, String(port), '5']);
-    const direct = await inNs(plain, dir, ['throughput', '192.0.2.1', String(port)]);
+    const direct = await inNs(plain, dir, ['throughput', '198.18.255.253', String(port)]);
     const cpu0 = process.cpuUsage();
     const proxied = await inNs(att.netnsName, dir, ['throughput', synthetic, String(port)]);
     const cpu = process.cpuUsage(cpu0);
     const proxyCpuMs = (cpu.user + cpu.system) / 1000;
-    const latDirect = await inNs(plain, dir, ['latency', '192.0.2.1', String(port), String(n)]);
+    const latDirect = await inNs(plain, dir, [
+      'latency',
+      '198.18.255.253',
+      String(port),
+      String(n),
+    ]);
     const latProxy = await inNs(att.netnsName, dir, [
       'latency',
       synthetic,
