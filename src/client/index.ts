@@ -25,6 +25,12 @@ import type {
   VerdictBodySchema,
 } from '../server/index.js';
 import { readSse } from './sse.js';
+import {
+  fetchTransport,
+  nodeTransport,
+  type Transport,
+  type TransportResponse,
+} from './transport.js';
 
 export type CreateSandboxInput = z.input<typeof CreateSandboxBodySchema>;
 export type ExecInput = z.input<typeof ExecBodySchema>;
@@ -34,6 +40,7 @@ export type { ExecOutcome, SandboxInfo };
 export interface CordonClientOptions {
   url: string;
   token: string;
+  /** Sends every request when given. Default: node:http with keep-alive, and global fetch for the event stream. */
   fetch?: typeof fetch;
 }
 
@@ -73,17 +80,19 @@ function query(params: Record<string, string | number | undefined>): string {
 export class CordonClient {
   private readonly base: string;
   private readonly fetch: typeof fetch;
+  private readonly transport: Transport;
 
   constructor(private readonly options: CordonClientOptions) {
     this.base = options.url.replace(/\/+$/, '');
     this.fetch = options.fetch ?? globalThis.fetch;
+    this.transport = options.fetch ? fetchTransport(options.fetch) : nodeTransport();
   }
 
   private async request(
     method: string,
     path: string,
-    init: { json?: unknown; body?: Uint8Array | string; signal?: AbortSignal } = {},
-  ): Promise<Response> {
+    init: { json?: unknown; body?: Uint8Array | string } = {},
+  ): Promise<TransportResponse> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.options.token}` };
     let body: string | Uint8Array | undefined;
     if (init.json !== undefined) {
@@ -91,20 +100,15 @@ export class CordonClient {
       body = JSON.stringify(init.json);
     } else if (init.body !== undefined) {
       headers['content-type'] = 'application/octet-stream';
-      body = typeof init.body === 'string' ? init.body : new Uint8Array(init.body);
+      body = init.body;
     }
-    const res = await this.fetch(this.base + path, {
-      method,
-      headers,
-      body,
-      signal: init.signal ?? null,
-    });
-    if (!res.ok) throw await toError(res);
+    const res = await this.transport({ method, url: this.base + path, headers, body });
+    if (res.status < 200 || res.status >= 300) throw toError(res);
     return res;
   }
 
   private async json<T>(method: string, path: string, json?: unknown): Promise<T> {
-    return (await (await this.request(method, path, { json })).json()) as T;
+    return JSON.parse((await this.request(method, path, { json })).body.toString('utf8')) as T;
   }
 
   createSandbox(input: CreateSandboxInput = {}): Promise<SandboxInfo> {
@@ -126,7 +130,7 @@ export class CordonClient {
       `/v1/sandboxes/${encodeURIComponent(id)}/files${query({ path })}`,
       { body: data },
     );
-    return (await res.json()) as { path: string; bytes: number };
+    return JSON.parse(res.body.toString('utf8')) as { path: string; bytes: number };
   }
 
   async download(id: string, path: string): Promise<Uint8Array> {
@@ -134,7 +138,7 @@ export class CordonClient {
       'GET',
       `/v1/sandboxes/${encodeURIComponent(id)}/files${query({ path })}`,
     );
-    return new Uint8Array(await res.arrayBuffer());
+    return new Uint8Array(res.body.buffer, res.body.byteOffset, res.body.length);
   }
 
   async list(): Promise<SandboxInfo[]> {
@@ -167,11 +171,11 @@ export class CordonClient {
       minSeverity: filter.minSeverity,
       afterSeq: filter.afterSeq,
     });
-    const res = await this.request(
-      'GET',
-      `/v1/events${q}`,
-      filter.signal ? { signal: filter.signal } : {},
-    );
+    const res = await this.fetch(`${this.base}/v1/events${q}`, {
+      headers: { authorization: `Bearer ${this.options.token}` },
+      signal: filter.signal ?? null,
+    });
+    if (!res.ok) throw toError({ status: res.status, body: Buffer.from(await res.arrayBuffer()) });
     if (!res.body) return;
     try {
       for await (const frame of readSse(res.body)) {
@@ -185,10 +189,10 @@ export class CordonClient {
   }
 }
 
-async function toError(res: Response): Promise<CordonError> {
+function toError(res: TransportResponse): CordonError {
   let body: { code?: string; message?: string; problems?: Problem[] } = {};
   try {
-    body = (await res.json()) as typeof body;
+    body = JSON.parse(res.body.toString('utf8')) as typeof body;
   } catch {
     // not JSON: keep the status alone
   }

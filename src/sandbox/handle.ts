@@ -2,7 +2,7 @@
  * The responder handle of a running sandbox: what detection (and the one-shot timeout) may do to
  * it — kill one process tree, freeze, thaw, or end everything with a grace period.
  */
-import type { ChildProcess } from 'node:child_process';
+import type { LauncherProcess } from './fast-spawn.js';
 import type { PreparedSandbox } from './launch.js';
 import { killProcessTree, terminateTree } from './terminate.js';
 import type { SandboxHandle } from './types.js';
@@ -14,7 +14,7 @@ export interface InternalHandle extends SandboxHandle {
 
 export function makeHandle(
   prep: PreparedSandbox,
-  launcher: ChildProcess,
+  launcher: LauncherProcess,
   graceMs: number | undefined,
   onPolicyAction: (reason: string) => void,
 ): InternalHandle {

@@ -2,7 +2,6 @@
  * What one-shot runs and live sandboxes share: check the host (fail closed), make the workspace
  * and cgroup, build the argv, spawn `cordon-launch -- bwrap ...`, and undo it all afterwards.
  */
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +18,7 @@ import {
   type SandboxCgroup,
 } from './cgroup.js';
 import { buildSandboxEnv } from './env.js';
+import { spawnLauncher, type LauncherProcess, type LauncherStdio } from './fast-spawn.js';
 import { probeHost, type HostFacts } from './host.js';
 import {
   grantTree,
@@ -157,7 +157,7 @@ export interface SpawnSpec {
   /** One-shot command; absent: server mode (control socket on fd 4). */
   argv?: readonly string[];
   tty: boolean;
-  stdio: StdioOptions;
+  stdio: LauncherStdio[];
 }
 
 /** The cordon-launch argv that joins the cgroups (and netns) and execs bwrap. */
@@ -200,10 +200,10 @@ export function launchArgs(prep: PreparedSandbox, spec: Omit<SpawnSpec, 'stdio'>
   return args;
 }
 
-export function spawnSandbox(prep: PreparedSandbox, spec: SpawnSpec): ChildProcess {
+export function spawnSandbox(prep: PreparedSandbox, spec: SpawnSpec): LauncherProcess {
   const args = launchArgs(prep, spec);
   // bwrap gets an empty environment: the sandbox's variables travel as --setenv arguments.
-  return spawn(nativeHelperPath('cordon-launch'), args, { stdio: spec.stdio, env: {} });
+  return spawnLauncher(nativeHelperPath('cordon-launch'), args, { stdio: spec.stdio, env: {} });
 }
 
 export function watchTarget(prep: PreparedSandbox): WatchTarget {

@@ -3,7 +3,7 @@
  * timeout on the whole tree, collects the outcome (exit, limits hit, denied syscalls, usage) and
  * always cleans up: no process, cgroup or temp workspace survives the returned promise.
  */
-import type { ChildProcess, StdioOptions } from 'node:child_process';
+import type { LauncherProcess, LauncherStdio } from './fast-spawn.js';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { CordonError } from '../errors.js';
@@ -153,7 +153,7 @@ export async function runSandboxed(
   }
 }
 
-function stdioFor(options: RunOptions): StdioOptions {
+function stdioFor(options: RunOptions): LauncherStdio[] {
   if (options.capture)
     return [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe'];
   return ['inherit', 'inherit', 'inherit', 'pipe'];
@@ -189,7 +189,7 @@ function onInitEvent(
 }
 
 function waitForClose(
-  child: ChildProcess,
+  child: LauncherProcess,
 ): Promise<{ code: number | null; signal: string | null }> {
   return new Promise((resolve, reject) => {
     child.once('error', (error) =>

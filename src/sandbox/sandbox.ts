@@ -3,7 +3,7 @@
  * commands in the same namespaces (several at once, each attributed to a step); responders can
  * kill a tree, freeze, thaw or terminate; `destroy()` removes everything.
  */
-import type { ChildProcess } from 'node:child_process';
+import type { LauncherProcess } from './fast-spawn.js';
 import type { Duplex, Readable } from 'node:stream';
 import { CordonError } from '../errors.js';
 import type { Attribution } from '../events/index.js';
@@ -46,7 +46,7 @@ export class Sandbox implements SandboxHandle {
 
   private constructor(
     private readonly prep: PreparedSandbox,
-    private readonly child: ChildProcess,
+    private readonly child: LauncherProcess,
     private readonly client: InitClient,
   ) {
     this.handle = makeHandle(prep, child, prep.options.graceMs, (reason) => {
@@ -60,7 +60,7 @@ export class Sandbox implements SandboxHandle {
    */
   static async create(options: SandboxOptions = {}): Promise<Sandbox> {
     const prep = await prepareSandbox(options);
-    let child: ChildProcess | undefined;
+    let child: LauncherProcess | undefined;
     let unwatch: (() => void) | undefined;
     try {
       unwatch = options.monitor ? await options.monitor.watch(watchTarget(prep)) : undefined;
@@ -102,7 +102,7 @@ export class Sandbox implements SandboxHandle {
     return { sandboxId: this.prep.sandboxId, episodeId: this.prep.options.episodeId, stepId };
   }
 
-  private waitReady(child: ChildProcess): Promise<void> {
+  private waitReady(child: LauncherProcess): Promise<void> {
     let stderr = '';
     (child.stderr as Readable).on('data', (c: Buffer) => {
       stderr = (stderr + c.toString('utf8')).slice(-STDERR_TAIL);
