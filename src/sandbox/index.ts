@@ -5,6 +5,7 @@ export { probeHost, type HostFacts, type CgroupFacts, type CgroupLayout } from '
 export { sandboxHostChecks, type HostCheck } from './host-checks.js';
 export { collectLeftovers, newSandboxId } from './launch.js';
 export { nativeHelperPath, cordonPackageRoot, type NativeHelper } from './native.js';
+export { fastSpawnAvailable } from './fast-spawn.js';
 export type {
   CgroupInfo,
   DeniedSyscall,

@@ -3,7 +3,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Monitor } from '../../monitor/index.js';
-import { nativeHelperPath, probeHost } from '../../sandbox/index.js';
+import {
+  fastSpawnAvailable,
+  nativeHelperPath,
+  probeHost,
+  type NativeHelper,
+} from '../../sandbox/index.js';
 import { paint } from '../output.js';
 
 export interface Check {
@@ -24,7 +29,7 @@ function tool(name: string, args: string[]): { ok: boolean; out: string } {
   };
 }
 
-function helper(name: 'cordon-init' | 'cordon-launch' | 'orig_dst.node'): {
+function helper(name: NativeHelper): {
   ok: boolean;
   detail: string;
 } {
@@ -43,6 +48,7 @@ export function doctorChecks(): Check[] {
   const init = helper('cordon-init');
   const launch = helper('cordon-launch');
   const origDst = helper('orig_dst.node');
+  const fastSpawn = helper('fast_spawn.node');
   const root = process.getuid?.() === 0;
   const cg = host.cgroup;
   return [
@@ -107,6 +113,17 @@ export function doctorChecks(): Check[] {
       ok: origDst.ok,
       detail: origDst.detail,
       disables: 'the transparent proxy (no egress)',
+      essential: false,
+    },
+    {
+      name: 'posix_spawn addon',
+      ok: fastSpawn.ok && fastSpawnAvailable(),
+      detail: fastSpawn.ok
+        ? fastSpawnAvailable()
+          ? fastSpawn.detail
+          : `${fastSpawn.detail} does not load`
+        : fastSpawn.detail,
+      disables: 'fast sandbox starts (Node forks instead: 15-30 ms more per sandbox in a server)',
       essential: false,
     },
     {
