@@ -11,6 +11,7 @@
 #include "init.h"
 
 int g_events_fd = -1;
+uint32_t g_events_written = 0;
 
 void jb_reset(struct jbuf *b) {
   b->len = 0;
@@ -145,6 +146,7 @@ void emit_event(struct jbuf *b) {
   if (b->overflow) return;
   /* A reader that went away must not stop the supervisor: stop reporting instead. */
   if (write_all(g_events_fd, b->data, b->len) < 0) g_events_fd = -1;
+  else g_events_written++;
 }
 
 void signal_name(int sig, char *out, size_t outlen) {

@@ -22,6 +22,8 @@ void jb_key(struct jbuf *b, const char *key); /* ,"key": (no comma right after '
 long long now_ms(void);
 
 extern int g_events_fd; /* -1 when absent or when its reader went away */
+/* Lines written to the events fd so far: EXIT frames carry it so the host can wait for them. */
+extern uint32_t g_events_written;
 void emit_event(struct jbuf *b); /* appends '}' '\n' and writes the line; drops it on overflow */
 
 int write_all(int fd, const void *buf, size_t len);

@@ -49,9 +49,10 @@ function u32(n: number): Buffer {
 }
 
 function exitFrame(id: number, code: number, signal: number): Buffer {
-  const p = Buffer.alloc(8);
+  const p = Buffer.alloc(12);
   p.writeInt32LE(code, 0);
   p.writeInt32LE(signal, 4);
+  p.writeUInt32LE(5, 8);
   return encodeFrame(ResponseType.exit, id, p);
 }
 
@@ -118,8 +119,14 @@ describe('FrameDecoder', () => {
       'error',
     ]);
     expect(out[0]).toEqual({ type: 'started', id: 1, pid: 42 });
-    expect(out[4]).toEqual({ type: 'exit', id: 1, code: 3, signal: null });
-    expect(out[5]).toEqual({ type: 'exit', id: 2, code: null, signal: 'SIGKILL' });
+    expect(out[4]).toEqual({ type: 'exit', id: 1, code: 3, signal: null, eventsWritten: 5 });
+    expect(out[5]).toEqual({
+      type: 'exit',
+      id: 2,
+      code: null,
+      signal: 'SIGKILL',
+      eventsWritten: 5,
+    });
     expect(out[6]).toEqual({ type: 'error', id: 5, message: 'no such exec' });
     expect((out[2] as { data: Buffer }).data.equals(Buffer.alloc(70_000, 7))).toBe(true);
   });

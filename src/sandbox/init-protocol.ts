@@ -35,7 +35,14 @@ export type InitFrame =
   | { type: 'started'; id: number; pid: number }
   | { type: 'stdout'; id: number; data: Buffer }
   | { type: 'stderr'; id: number; data: Buffer }
-  | { type: 'exit'; id: number; code: number | null; signal: string | null }
+  | {
+      type: 'exit';
+      id: number;
+      code: number | null;
+      signal: string | null;
+      /** Lines cordon-init had written on its events fd before this frame. */
+      eventsWritten: number;
+    }
   | { type: 'error'; id: number; message: string };
 
 const signalNames = new Map<number, string>(
@@ -125,12 +132,13 @@ function decodeFrame(type: number, id: number, payload: Buffer): InitFrame | nul
     case ResponseType.stderr:
       return { type: 'stderr', id, data: payload };
     case ResponseType.exit: {
-      if (payload.length !== 8) throw protocolError('EXIT frame is not 8 bytes');
+      if (payload.length !== 12) throw protocolError('EXIT frame is not 12 bytes');
       const code = payload.readInt32LE(0);
       const signal = payload.readInt32LE(4);
+      const eventsWritten = payload.readUInt32LE(8);
       return signal !== 0
-        ? { type: 'exit', id, code: null, signal: signalName(signal) }
-        : { type: 'exit', id, code, signal: null };
+        ? { type: 'exit', id, code: null, signal: signalName(signal), eventsWritten }
+        : { type: 'exit', id, code, signal: null, eventsWritten };
     }
     case ResponseType.error:
       return { type: 'error', id, message: payload.toString('utf8') };
@@ -202,6 +210,8 @@ export interface InitExecResult {
   stdout: Buffer;
   stderr: Buffer;
   outputTruncated: boolean;
+  /** Lines cordon-init had written on its events fd when the command's exit was sent. */
+  eventsWritten: number;
 }
 
 interface PendingExec {
@@ -322,6 +332,7 @@ export class InitClient {
           stdout: Buffer.concat(exec.out),
           stderr: Buffer.concat(exec.err),
           outputTruncated: exec.truncated,
+          eventsWritten: frame.eventsWritten,
         });
         break;
       case 'error':

@@ -8,8 +8,16 @@ import type { CgroupUsage } from './cgroup.js';
 import { parseInitEventLine, type InitEvent } from './init-protocol.js';
 import type { DeniedSyscall, LimitEvent } from './types.js';
 
-/** Calls `onEvent` for each well-formed JSON line read from cordon-init's events fd. */
-export function readInitEvents(stream: Readable, onEvent: (event: InitEvent) => void): void {
+/**
+ * Calls `onEvent` for each well-formed JSON line read from cordon-init's events fd, and `onLine`
+ * after every line (well-formed or not) with the number read so far.
+ */
+export function readInitEvents(
+  stream: Readable,
+  onEvent: (event: InitEvent) => void,
+  onLine?: (lines: number) => void,
+): void {
+  let lines = 0;
   let pending = '';
   stream.setEncoding('utf8');
   stream.on('data', (chunk: string) => {
@@ -19,6 +27,7 @@ export function readInitEvents(stream: Readable, onEvent: (event: InitEvent) => 
       const event = parseInitEventLine(pending.slice(0, nl));
       pending = pending.slice(nl + 1);
       if (event) onEvent(event);
+      onLine?.(++lines);
       nl = pending.indexOf('\n');
     }
   });

@@ -30,6 +30,8 @@ import type {
 
 const START_TIMEOUT_MS = 10_000;
 const STDERR_TAIL = 4096;
+/** Bound on waiting for the events pipe to catch up with an exit (it only lags by a loop turn). */
+const EVENTS_CATCH_UP_MS = 1000;
 
 type State = 'running' | 'ended' | 'destroyed';
 
@@ -41,6 +43,9 @@ export class Sandbox implements SandboxHandle {
   private destroying: Promise<void> | undefined;
   private unwatch: (() => void) | undefined;
   private nextExecId = 1;
+  /** Lines read from cordon-init's events fd, and execs waiting for it to reach a count. */
+  private eventLines = 0;
+  private readonly lineWaiters = new Set<{ target: number; done: () => void }>();
 
   private readonly handle: InternalHandle;
 
@@ -120,13 +125,41 @@ export class Sandbox implements SandboxHandle {
         // stderr may still be draining: give it a tick before reporting.
         setImmediate(() => fail('the sandbox exited during start'));
       });
-      readInitEvents(child.stdio[3] as Readable, (event) => {
-        if (event.type === 'ready') {
-          clearTimeout(timer);
-          resolve();
-        }
-        this.onInitEvent(event);
+      const events = child.stdio[3] as Readable;
+      readInitEvents(
+        events,
+        (event) => {
+          if (event.type === 'ready') {
+            clearTimeout(timer);
+            resolve();
+          }
+          this.onInitEvent(event);
+        },
+        (lines) => {
+          this.eventLines = lines;
+          for (const w of this.lineWaiters) if (lines >= w.target) w.done();
+        },
+      );
+      events.once('close', () => {
+        for (const w of this.lineWaiters) w.done();
       });
+    });
+  }
+
+  private eventsReached(target: number): Promise<void> {
+    if (this.eventLines >= target) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiter = {
+        target,
+        done: () => {
+          clearTimeout(timer);
+          this.lineWaiters.delete(waiter);
+          resolve();
+        },
+      };
+      // The events reader gone (cordon-init overflowed or died) must not hang the exec.
+      const timer = setTimeout(waiter.done, EVENTS_CATCH_UP_MS);
+      this.lineWaiters.add(waiter);
     });
   }
 
@@ -177,10 +210,9 @@ export class Sandbox implements SandboxHandle {
         ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
         id: execId,
       });
-      // cordon-init writes a denial's event before the syscall returns, so before the exit frame;
-      // but the two travel on different pipes: let this loop turn read the events pipe too.
-      await new Promise((resolve) => setImmediate(resolve));
-      await new Promise((resolve) => setImmediate(resolve));
+      // cordon-init writes a denial's event before the syscall returns, so before the exit frame,
+      // whose count says how many lines precede it: the two travel on different pipes.
+      await this.eventsReached(r.eventsWritten);
       outcome = {
         exitCode: r.code,
         signal: r.signal,
