@@ -5,7 +5,7 @@
  * payload`. Requests: EXEC=1 `u32 argc, argc x (u32 len, bytes), u32 envc, envc x (u32 len,
  * "K=V"), u32 cwdlen, cwd, u32 stdinlen, stdin`; KILL=2 `u32 signal` (to the exec's process
  * group). Responses: STARTED=16 `u32 pid`; STDOUT=17 / STDERR=18 bytes; EXIT=19 `i32 code (-1 if
- * signalled), i32 signal`; ERROR=20 message.
+ * signalled), i32 signal, u32 lines written on the events fd so far`; ERROR=20 message.
  *
  * Events fd: one JSON object a line (ready, syscall_denied, started, exit): see init-events.ts.
  */
