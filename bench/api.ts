@@ -4,18 +4,21 @@
  * through the API (target >= 50/s), with concurrent clients as an RL trainer would use it.
  * Run: `npm run build && node dist/bench/api.js [--short]`.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CordonClient } from '../src/client/index.js';
-import { Sandbox } from '../src/sandbox/index.js';
+import { Sandbox, cordonPackageRoot } from '../src/sandbox/index.js';
 import { startServer, type LaunchFn } from '../src/server/index.js';
 
 export interface ApiBenchResult {
   execs: number;
   execMedianMs: number;
   execP90Ms: number;
+  /** The same exec from the Python client (clients/python), as an RL trainer calls it; null without python3. */
+  pythonExecMedianMs: number | null;
   /** The same exec without HTTP (Sandbox.exec in-process): what the API adds is the difference. */
   directExecMedianMs: number;
   /** Through HTTP to a no-op sandbox: the API's own cost (routing, zod, JSON, bus, audit). */
@@ -40,6 +43,40 @@ async function timeExecs(n: number, run: () => Promise<unknown>): Promise<number
     times.push(performance.now() - start);
   }
   return times.sort((a, b) => a - b);
+}
+
+/** Median exec round trip through clients/python/cordon_client.py, timed inside Python. */
+function pythonExecMedian(
+  url: string,
+  token: string,
+  sandboxId: string,
+  n: number,
+): Promise<number | null> {
+  const script = `
+import statistics, sys, time
+from cordon_client import CordonClient
+c = CordonClient(sys.argv[1], sys.argv[2])
+for _ in range(20): c.exec(sys.argv[3], ["true"])
+ts = []
+for _ in range(int(sys.argv[4])):
+    t = time.perf_counter(); c.exec(sys.argv[3], ["true"]); ts.append((time.perf_counter() - t) * 1000)
+print(statistics.median(ts))
+`;
+  // Not spawnSync: the server answering the client runs on this very event loop.
+  const child = spawn('python3', ['-c', script, url, token, sandboxId, String(n)], {
+    cwd: join(cordonPackageRoot(), 'clients/python'),
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 120_000,
+  });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  return new Promise((resolve) => {
+    child.once('error', () => resolve(null));
+    child.once('close', (code) => {
+      const value = Number(out.trim());
+      resolve(code === 0 && Number.isFinite(value) ? value : null);
+    });
+  });
 }
 
 const noopLaunch: LaunchFn = () =>
@@ -109,6 +146,7 @@ export async function benchApi({
     const client = new CordonClient({ url: server.url, token: server.token });
     const sb = await client.createSandbox();
     const viaApi = await timeExecs(execs, () => client.exec(sb.id, { argv: ['true'] }));
+    const python = await pythonExecMedian(server.url, server.token, sb.id, Math.min(execs, 300));
     await client.destroy(sb.id);
 
     const direct = await Sandbox.create();
@@ -123,6 +161,7 @@ export async function benchApi({
       execs,
       execMedianMs: round(percentile(viaApi, 0.5)),
       execP90Ms: round(percentile(viaApi, 0.9)),
+      pythonExecMedianMs: python === null ? null : round(python),
       directExecMedianMs: round(percentile(inProcess, 0.5)),
       apiOnlyExecMedianMs: round(apiOnly.execMedianMs),
       apiOnlyCreatesPerSec: round(apiOnly.createsPerSec),

@@ -160,7 +160,7 @@ export const BENCHMARKS: BenchEntry[] = [
           cordon: single(r.execMedianMs),
           peers: { 'in-process Sandbox.exec': measured(r.directExecMedianMs) },
           target: '< 5 ms',
-          note: `p90 ${r.execP90Ms} ms; API alone ${r.apiOnlyExecMedianMs} ms`,
+          note: `p90 ${r.execP90Ms} ms; API alone ${r.apiOnlyExecMedianMs} ms; from the Python client ${r.pythonExecMedianMs ?? 'n/a'} ms`,
         },
         {
           id: 'api.create-rate',

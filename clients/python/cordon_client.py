@@ -15,10 +15,10 @@ Errors raise ``CordonError`` carrying the server's ``status_code``, ``code`` and
 from __future__ import annotations
 
 import base64
+import http.client
 import json
-import urllib.error
+import threading
 import urllib.parse
-import urllib.request
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
 
 __all__ = ["CordonClient", "CordonError", "read_sse"]
@@ -67,16 +67,27 @@ class CordonClient:
         self.url = url.rstrip("/")
         self.token = token
         self.timeout = timeout
+        parts = urllib.parse.urlsplit(self.url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http(s) URL: {url!r}")
+        self._scheme, self._netloc, self._prefix = parts.scheme, parts.netloc, parts.path
+        # One kept-alive connection per thread: an RL trainer's step loop pays no new handshake.
+        self._local = threading.local()
 
     # -- plumbing -----------------------------------------------------------------------------
 
-    def _request(self, method: str, path: str, *, json_body: Any = None, data: Optional[bytes] = None,
-                 query: Optional[Mapping[str, Any]] = None, timeout: Optional[float] = None):
-        url = self.url + path
+    def _connect(self, timeout: float) -> http.client.HTTPConnection:
+        cls = http.client.HTTPSConnection if self._scheme == "https" else http.client.HTTPConnection
+        return cls(self._netloc, timeout=timeout)
+
+    def _send(self, conn: http.client.HTTPConnection, method: str, path: str, *, json_body: Any = None,
+              data: Optional[bytes] = None, query: Optional[Mapping[str, Any]] = None
+              ) -> http.client.HTTPResponse:
+        target = self._prefix + path
         if query:
             q = {k: str(v) for k, v in query.items() if v is not None}
             if q:
-                url += "?" + urllib.parse.urlencode(q)
+                target += "?" + urllib.parse.urlencode(q)
         headers = {"Authorization": f"Bearer {self.token}"}
         body = None
         if json_body is not None:
@@ -85,22 +96,44 @@ class CordonClient:
         elif data is not None:
             body = data
             headers["Content-Type"] = "application/octet-stream"
-        req = urllib.request.Request(url, data=body, method=method, headers=headers)
-        try:
-            return urllib.request.urlopen(req, timeout=timeout or self.timeout)
-        except urllib.error.HTTPError as err:
-            raw = err.read()
+        conn.request(method, target, body=body, headers=headers)
+        res = conn.getresponse()
+        if res.status >= 400:
+            raw = res.read()
             try:
                 payload = json.loads(raw)
             except ValueError:
                 payload = {}
-            raise CordonError(err.code, payload.get("code", "CORDON_E_INTERNAL"),
+            raise CordonError(res.status, payload.get("code", "CORDON_E_INTERNAL"),
                               payload.get("message", raw.decode("utf-8", "replace")),
-                              payload.get("problems")) from None
+                              payload.get("problems"))
+        return res
+
+    def _request(self, method: str, path: str, **kwargs) -> bytes:
+        """Sends on this thread's kept-alive connection and returns the whole body."""
+        conn = getattr(self._local, "conn", None)
+        reused = conn is not None
+        if conn is None:
+            conn = self._local.conn = self._connect(self.timeout)
+        try:
+            return self._send(conn, method, path, **kwargs).read()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            conn.close()
+            self._local.conn = None
+            # The server closed an idle connection before reading the request: nothing ran, so
+            # sending it once more on a new connection is safe. A fresh connection failing is real.
+            if not reused:
+                raise
+            return self._request(method, path, **kwargs)
+        except CordonError:
+            raise  # an answer, read to the end: the connection stays usable
+        except BaseException:
+            conn.close()
+            self._local.conn = None
+            raise
 
     def _json(self, method: str, path: str, **kwargs) -> Any:
-        with self._request(method, path, **kwargs) as res:
-            return json.loads(res.read())
+        return json.loads(self._request(method, path, **kwargs))
 
     @staticmethod
     def _sid(sandbox_id: str) -> str:
@@ -151,8 +184,7 @@ class CordonClient:
         return self._json("PUT", f"/v1/sandboxes/{self._sid(sandbox_id)}/files", data=data, query={"path": path})
 
     def download(self, sandbox_id: str, path: str) -> bytes:
-        with self._request("GET", f"/v1/sandboxes/{self._sid(sandbox_id)}/files", query={"path": path}) as res:
-            return res.read()
+        return self._request("GET", f"/v1/sandboxes/{self._sid(sandbox_id)}/files", query={"path": path})
 
     def list(self) -> List[Dict[str, Any]]:
         return self._json("GET", "/v1/sandboxes")["sandboxes"]
@@ -210,8 +242,9 @@ class CordonClient:
         """
         query = {"sandbox": sandbox, "episode": episode, "kind": ",".join(kinds) if kinds else None,
                  "minSeverity": min_severity, "afterSeq": after_seq}
-        res = self._request("GET", "/v1/events", query=query, timeout=timeout)
+        conn = self._connect(timeout or self.timeout)  # its own: the stream holds it open
         try:
+            res = self._send(conn, "GET", "/v1/events", query=query)
             for frame in read_sse(res):
                 if frame["event"] == "ready":
                     if include_ready:
@@ -219,4 +252,4 @@ class CordonClient:
                 elif frame["event"] == "message":
                     yield json.loads(frame["data"])
         finally:
-            res.close()
+            conn.close()

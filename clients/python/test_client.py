@@ -5,6 +5,7 @@ here with those variables set (test/server/client.test.ts).
 """
 
 import os
+import socket
 import threading
 import unittest
 
@@ -66,6 +67,20 @@ class ClientTest(unittest.TestCase):
         with self.assertRaises(CordonError) as ctx:
             self.cordon.exec(sb["id"], ["true"])
         self.assertEqual(ctx.exception.status_code, 409)
+
+    def test_steps_reuse_one_connection_and_survive_its_loss(self):
+        sb = self.create()
+        self.cordon.exec(sb["id"], ["true"])
+        sock = self.cordon._local.conn.sock
+        for _ in range(3):
+            self.assertEqual(self.cordon.exec(sb["id"], ["true"])["exitCode"], 0)
+        self.assertIs(self.cordon._local.conn.sock, sock, "each step opened a new connection")
+        with self.assertRaises(CordonError):  # an error answer keeps the connection too
+            self.cordon.get("no-such-sandbox")
+        self.assertIs(self.cordon._local.conn.sock, sock)
+        sock.shutdown(socket.SHUT_RDWR)  # as when the server drops an idle connection
+        self.assertEqual(self.cordon.exec(sb["id"], ["echo", "again"])["stdout"], "again\n")
+        self.assertIsNot(self.cordon._local.conn.sock, sock)
 
     def test_traversal_is_rejected(self):
         sb = self.create()

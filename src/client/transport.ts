@@ -43,30 +43,36 @@ export function nodeTransport(): Transport {
     'http:': new Agent({ keepAlive: true }),
     'https:': new HttpsAgent({ keepAlive: true }),
   };
-  return ({ method, url, headers, body, signal }) =>
+  const send = (req: TransportRequest, retried: boolean): Promise<TransportResponse> =>
     new Promise((resolve, reject) => {
-      const target = new URL(url);
-      const send = target.protocol === 'https:' ? httpsRequest : request;
-      const agent = target.protocol === 'https:' ? agents['https:'] : agents['http:'];
-      const payload = body === undefined ? undefined : Buffer.from(body);
-      const req = send(
+      const target = new URL(req.url);
+      const https = target.protocol === 'https:';
+      const payload = req.body === undefined ? undefined : Buffer.from(req.body);
+      const outgoing = (https ? httpsRequest : request)(
         target,
         {
-          method,
-          agent,
-          headers: { ...headers, 'content-length': String(payload?.length ?? 0) },
-          ...(signal ? { signal } : {}),
+          method: req.method,
+          agent: https ? agents['https:'] : agents['http:'],
+          headers: { ...req.headers, 'content-length': String(payload?.length ?? 0) },
+          ...(req.signal ? { signal: req.signal } : {}),
         },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.once('error', reject);
+          res.on('error', reject);
           res.once('end', () =>
             resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }),
           );
         },
       );
-      req.once('error', reject);
-      req.end(payload);
+      outgoing.on('error', (error: NodeJS.ErrnoException) => {
+        // The server closed a kept-alive connection as this request went out on it: the request
+        // was never read, so it is sent once more on a new connection (what Node's docs advise).
+        if (outgoing.reusedSocket && error.code === 'ECONNRESET' && !retried) {
+          resolve(send(req, true));
+        } else reject(error);
+      });
+      outgoing.end(payload);
     });
+  return (req) => send(req, false);
 }
