@@ -27,6 +27,8 @@ export interface NetworkCordonOptions {
   classifyDeadlineMs?: number;
   /** How often dropped packets are read from nft and published as net.drop (default 1000 ms). */
   dropPollMs?: number;
+  /** Relay allowed flows in the kernel with splice(2) where the native relay is built (default true). */
+  kernelRelay?: boolean;
 }
 
 /** What a sandbox needs to join the cordon. */
@@ -93,6 +95,7 @@ export class NetworkCordon {
       lookup: (source) => this.bySource.get(source)?.proxySandbox,
       findPids: this.options.findPids ?? true,
       classifyDeadlineMs: this.options.classifyDeadlineMs ?? 300,
+      kernelRelay: this.options.kernelRelay ?? true,
     });
     this.dns = await DnsServer.start({
       bus,
