@@ -126,6 +126,19 @@ export class NetworkCordon {
     return this.pool.fill();
   }
 
+  /**
+   * Whether allowed flows accepted from now on are relayed in the kernel (where the native relay
+   * is built) or piped through Node; benchmarks compare both in one run.
+   */
+  setKernelRelay(on: boolean): void {
+    this.proxy.kernelRelay = on;
+  }
+
+  /** Allowed flows relayed in the kernel so far, and all allowed flows. */
+  get relayStats(): { inKernel: number; allowed: number } {
+    return { inKernel: this.proxy.stats.inKernel, allowed: this.proxy.stats.allowed };
+  }
+
   /** The proxy's port (the same for every sandbox; reach it at the sandbox's hostAddress). */
   get proxyPort(): number {
     return this.proxy.port;

@@ -70,11 +70,15 @@ export class TransparentProxy {
   readonly stats = { allowed: 0, denied: 0, open: 0, inKernel: 0 };
   private readonly sockets = new Set<Socket>();
   private readonly splices = new Set<SpliceHandle>();
+  /** Relay flows allowed from now on in the kernel where the native relay is available. */
+  kernelRelay: boolean;
 
   private constructor(
     private readonly server: Server,
     private readonly options: ProxyOptions,
-  ) {}
+  ) {
+    this.kernelRelay = options.kernelRelay ?? true;
+  }
 
   /** @example const proxy = await TransparentProxy.start({ bus, lookup }); proxy.port */
   static async start(options: ProxyOptions): Promise<TransparentProxy> {
@@ -253,7 +257,7 @@ export class TransparentProxy {
         this.splices.delete(handle);
         this.publishClose(ctx, target, first.cls, verdict, stats);
       },
-      { clientBytesBefore, kernel: this.options.kernelRelay !== false },
+      { clientBytesBefore, kernel: this.kernelRelay },
     );
     this.splices.add(handle);
     if (handle.inKernel) this.stats.inKernel += 1;

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Monitor } from '../../monitor/index.js';
+import { kernelRelayStatus } from '../../net/index.js';
 import { nativeHelperPath, probeHost } from '../../sandbox/index.js';
 import { paint } from '../output.js';
 
@@ -43,6 +44,7 @@ export function doctorChecks(): Check[] {
   const init = helper('cordon-init');
   const launch = helper('cordon-launch');
   const origDst = helper('orig_dst.node');
+  const relay = kernelRelayStatus();
   const root = process.getuid?.() === 0;
   const cg = host.cgroup;
   return [
@@ -107,6 +109,15 @@ export function doctorChecks(): Check[] {
       ok: origDst.ok,
       detail: origDst.detail,
       disables: 'the transparent proxy (no egress)',
+      essential: false,
+    },
+    {
+      name: 'kernel relay addon',
+      ok: relay.available,
+      detail: relay.available
+        ? 'allowed flows are relayed with splice(2) on a native thread'
+        : (relay.reason ?? 'unavailable'),
+      disables: 'the fast data path: allowed flows are piped through Node (several times slower)',
       essential: false,
     },
     {
