@@ -175,6 +175,20 @@ static void finish(struct flow *f) {
   if (r && napi_call_threadsafe_function(tsfn, r, napi_tsfn_blocking) != napi_ok) free(r);
 }
 
+/*
+ * A reset on a side that nothing is waiting to read or write (the client gone while the upstream
+ * thinks) would otherwise go unseen until the next byte: end the flow now, as Node would.
+ */
+static void check_errors(struct flow *f) {
+  static const char *names[2] = {"client", "upstream"};
+  for (int k = 0; k < 2 && !f->done; k++) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(f->fd[k], SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err != 0)
+      fail(f, names[k], NULL, err);
+  }
+}
+
 static void run_flow(struct flow *f) {
   size_t budget = PUMP_BUDGET;
   pump(f, &f->d[0], &budget);
@@ -229,8 +243,15 @@ static void *loop(void *arg) {
     }
     for (int i = 0; i < n; i++) {
       struct flow *f = events[i].data.ptr;
-      if (!f) take_commands();
-      else if (!f->done) run_flow(f);
+      if (!f) {
+        take_commands();
+      } else if (!f->done) {
+        run_flow(f);
+        if (!f->done && (events[i].events & (EPOLLERR | EPOLLHUP))) {
+          check_errors(f);
+          if (f->done) retire(f);
+        }
+      }
     }
     if (!ended_list) continue;
     struct flow **link = &again_list;

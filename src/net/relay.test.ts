@@ -161,12 +161,37 @@ test.skipIf(!relayBuilt)(
       c.once('end', () => resolve('end'));
     });
     const s = await (await flow).stats;
-    expect(s.error).toMatch(/read upstream: Connection reset/);
+    expect(s.error).toMatch(/upstream: Connection reset/);
     // Counted as handed to the client's socket, as Node counts: the reset drops what was queued.
     expect(s.bytesIn).toBeGreaterThan(0);
     expect(received).toBeLessThanOrEqual(s.bytesIn);
     expect(await confirmReset(c, firstSign)).toMatch(/ECONNRESET|EPIPE/);
     c.destroy();
+  },
+);
+
+test.skipIf(!relayBuilt)(
+  'ends the flow when a half-closed client resets while the upstream is silent',
+  async () => {
+    let upstreamSocket!: (s: Socket) => void;
+    const upstreamGotEnd = new Promise<Socket>((r) => (upstreamSocket = r));
+    const upstream = createServer({ allowHalfOpen: true }, (s) => {
+      s.on('error', () => undefined);
+      s.resume();
+      s.once('end', () => upstreamSocket(s)); // and never answers
+    });
+    const f = await front(await listen(upstream));
+    const flow = f.next();
+    const c = connect({ port: f.port, host: '127.0.0.1', allowHalfOpen: true });
+    c.on('error', () => undefined);
+    c.end('request');
+    const up = await upstreamGotEnd;
+    c.resetAndDestroy();
+    const s = await (await flow).stats;
+    expect(s.error).toMatch(/^client: /);
+    expect(s.bytesOut).toBe(7);
+    // The upstream, done reading, learns of the reset when it answers.
+    expect(await confirmReset(up, 'end')).toMatch(/ECONNRESET|EPIPE/);
   },
 );
 
