@@ -19,7 +19,7 @@ import { resolvePolicy } from '../src/policy/index.js';
 
 export interface ProxyBenchResult {
   bytes: number;
-  /** Transfers per path; throughputs are medians of the rounds. */
+  /** Rounds per path (a transfer and a latency series each); figures are medians of rounds. */
   rounds: number;
   proxyMBps: number;
   directMBps: number;
@@ -27,7 +27,7 @@ export interface ProxyBenchResult {
   /** The same proxy with the kernel relay off (the Node pipe fallback). */
   nodePipeMBps: number;
   nodePipeAddedFirstByteMs: number;
-  /** Allowed flows the proxy relayed in the kernel, of all it allowed. */
+  /** Of the flows measured through the proxy (kernel relay on), how many it relayed there. */
   flowsInKernel: number;
   flowsAllowed: number;
   /** CPU the proxy process spent on the transfer, and the throughput one busy core would give. */
@@ -173,34 +173,49 @@ export async function benchProxy({ short = false } = {}): Promise<ProxyBenchResu
       'bench.test',
     ]);
     const synthetic = dig.stdout.trim();
-    // Warm up both paths once, then alternate them (the machine is shared: load drifts).
+    // Warm up both paths once, then take turns, each round in another order (the machine is
+    // shared: load drifts). The Node pipe is the same proxy with the kernel relay off.
     await inNs(plain, dir, ['latency', '198.18.255.253', String(port), '5']);
     await inNs(att.netnsName, dir, ['latency', synthetic, String(port), '5']);
-    const direct: number[] = [];
-    const proxied: number[] = [];
-    let proxyCpuMs = 0;
     const rounds = short ? 1 : 3;
-    const runDirect = async () =>
-      direct.push(mbps(await inNs(plain, dir, ['throughput', '198.18.255.253', String(port)])));
-    const runProxied = async () => {
-      const cpu0 = process.cpuUsage();
-      proxied.push(mbps(await inNs(att.netnsName, dir, ['throughput', synthetic, String(port)])));
-      const cpu = process.cpuUsage(cpu0);
-      proxyCpuMs += (cpu.user + cpu.system) / 1000;
+    const paths = {
+      direct: { ns: plain, host: '198.18.255.253', kernel: true },
+      proxied: { ns: att.netnsName, host: synthetic, kernel: true },
+      nodePipe: { ns: att.netnsName, host: synthetic, kernel: false },
     };
+    type PathName = keyof typeof paths;
+    const speeds: Record<PathName, number[]> = { direct: [], proxied: [], nodePipe: [] };
+    const firstBytes: Record<PathName, number[]> = { direct: [], proxied: [], nodePipe: [] };
+    let proxyCpuMs = 0;
+    let flowsInKernel = 0;
+    let flowsAllowed = 0;
+    const perRound = Math.ceil(n / rounds);
     for (let i = 0; i < rounds; i++) {
-      if (i % 2 === 0) await runDirect().then(runProxied);
-      else await runProxied().then(runDirect);
+      const order: PathName[] = ['direct', 'proxied', 'nodePipe'];
+      for (let k = 0; k < i % 3; k++) order.push(order.shift()!);
+      for (const name of order) {
+        const path = paths[name];
+        cordon.setKernelRelay(path.kernel);
+        const flows0 = cordon.relayStats;
+        const cpu0 = process.cpuUsage();
+        speeds[name].push(mbps(await inNs(path.ns, dir, ['throughput', path.host, String(port)])));
+        const cpu = process.cpuUsage(cpu0);
+        if (name === 'proxied') proxyCpuMs += (cpu.user + cpu.system) / 1000;
+        const lat = await inNs(path.ns, dir, ['latency', path.host, String(port), `${perRound}`]);
+        firstBytes[name].push(lat.median ?? NaN);
+        if (name === 'proxied') {
+          flowsInKernel += cordon.relayStats.inKernel - flows0.inKernel;
+          flowsAllowed += cordon.relayStats.allowed - flows0.allowed;
+        }
+      }
     }
-    const latency = async (ns: string, host: string) =>
-      (await inNs(ns, dir, ['latency', host, String(port), String(n)])).median ?? NaN;
-    const latDirect = await latency(plain, '198.18.255.253');
-    const latProxy = await latency(att.netnsName, synthetic);
-    const { inKernel: flowsInKernel, allowed: flowsAllowed } = cordon.relayStats;
-    cordon.setKernelRelay(false);
-    const nodePipe = mbps(await inNs(att.netnsName, dir, ['throughput', synthetic, String(port)]));
-    const latNodePipe = await latency(att.netnsName, synthetic);
     cordon.setKernelRelay(true);
+    const latDirect = pct(firstBytes.direct, 0.5);
+    const latProxy = pct(firstBytes.proxied, 0.5);
+    const latNodePipe = pct(firstBytes.nodePipe, 0.5);
+    const nodePipe = pct(speeds.nodePipe, 0.5);
+    const proxied = speeds.proxied;
+    const direct = speeds.direct;
     const proxyMBps = pct(proxied, 0.5);
     const directMBps = pct(direct, 0.5);
     return {
