@@ -34,11 +34,10 @@ interface RelayAddon {
 }
 
 /**
- * Capacity of each direction's pipe: what one splice can move. Measured here (512 MiB through
- * veth + loopback): 64 KiB ~0.88, 256 KiB ~0.69, 1 MiB ~0.52 CPU-seconds per GB relayed. Pages
- * sit in the pipe only while in flight, as they would in the socket buffers; without
- * CAP_SYS_RESOURCE the kernel may give less (pipe-max-size, pipe-user-pages-soft), which is slower
- * but still correct.
+ * What a bulk flow's pipes grow to (each starts at 64 KiB and grows after 256 KiB): what one
+ * splice can move. Measured here (512 MiB through veth + loopback): 64 KiB ~0.88, 256 KiB ~0.69,
+ * 1 MiB ~0.52 CPU-seconds per GB relayed. Without CAP_SYS_RESOURCE the kernel may refuse to grow
+ * (pipe-max-size, pipe-user-pages-soft): slower, still correct.
  */
 const PIPE_BYTES = 1024 * 1024;
 
