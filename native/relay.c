@@ -2,7 +2,8 @@
  * relay.node: N-API addon that relays an allowed flow's bytes in the kernel with splice(2), so they
  * never enter Node. One native thread runs one edge-triggered epoll loop for every flow; each flow
  * owns dup()s of its two socket fds and one pipe per direction (socket -> pipe -> socket).
- *   start(onDone(id, bytesOut, bytesIn, error?)) -> undefined   (once per process)
+ *   start(onDone(id, bytesOut, bytesIn, error?)) -> undefined   (once per process: other JS
+ *     contexts, e.g. worker threads, are refused and pipe their flows in Node)
  *   relay(clientFd, upstreamFd, toUpstream: Buffer, toClient: Buffer, pipeBytes) -> id
  *   abort(id) -> undefined   (id 0: every flow)
  * EOF on one side becomes shutdown(SHUT_WR) on the other; an error on either side resets both

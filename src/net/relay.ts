@@ -41,31 +41,41 @@ interface RelayAddon {
  */
 const PIPE_BYTES = 1024 * 1024;
 
-let addon: RelayAddon | null | undefined;
-let unavailableReason: string | undefined;
-const waiting = new Map<number, (result: RelayResult) => void>();
+interface RelayState {
+  addon: RelayAddon | null;
+  reason?: string;
+  waiting: Map<number, (result: RelayResult) => void>;
+}
 
-function load(): RelayAddon | null {
-  if (addon !== undefined) return addon;
+// One per process, not per module instance: the addon starts one thread whose results go to the
+// first callback given, and test runners may evaluate this module more than once per process.
+const STATE_KEY = Symbol.for('cordon.net.kernel-relay');
+
+function relayState(): RelayState {
+  const global = globalThis as { [STATE_KEY]?: RelayState };
+  const existing = global[STATE_KEY];
+  if (existing) return existing;
+  const state: RelayState = { addon: null, waiting: new Map() };
+  global[STATE_KEY] = state;
   try {
     const require = createRequire(import.meta.url);
     const a = require(nativeBuildPath('relay.node')) as RelayAddon;
     a.start((id, bytesOut, bytesIn, error) => {
-      const done = waiting.get(id);
-      waiting.delete(id);
+      const done = state.waiting.get(id);
+      state.waiting.delete(id);
       done?.({ bytesOut, bytesIn, ...(error ? { error } : {}) });
     });
-    addon = a;
+    state.addon = a;
   } catch (error) {
-    unavailableReason = (error as Error).message;
-    addon = null;
+    state.reason = (error as Error).message;
   }
-  return addon;
+  return state;
 }
 
 /** Whether allowed flows can be relayed in the kernel; else why not (for doctor and reports). */
 export function kernelRelayStatus(): { available: boolean; reason?: string } {
-  return load() ? { available: true } : { available: false, reason: unavailableReason };
+  const { addon, reason } = relayState();
+  return addon ? { available: true } : { available: false, reason };
 }
 
 /**
@@ -80,7 +90,8 @@ export function relayInKernel(
   first: Buffer,
   onDone: (result: RelayResult) => void,
 ): RelayHandle | undefined {
-  const a = load();
+  const state = relayState();
+  const a = state.addon;
   if (!a || client.destroyed || upstream.destroyed) return undefined;
   // Bytes Node still has to write (a CONNECT's 200) would be overtaken by the relay's.
   if (client.writableLength > 0 || upstream.writableLength > 0) return undefined;
@@ -100,7 +111,7 @@ export function relayInKernel(
     if (fromUpstream) upstream.unshift(fromUpstream);
     return undefined;
   }
-  waiting.set(id, onDone);
+  state.waiting.set(id, onDone);
   client.destroy();
   upstream.destroy();
   return { abort: () => a.abort(id) };
