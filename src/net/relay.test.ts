@@ -229,6 +229,41 @@ test.skipIf(!relayBuilt)(
 );
 
 test.skipIf(!relayBuilt)(
+  'relays 20 full-duplex echo flows of 2 MB at once, both directions moving together',
+  async () => {
+    const upstream = createServer({ allowHalfOpen: true }, (s) => s.pipe(s));
+    const f = await front(await listen(upstream));
+    const payloads = Array.from({ length: 20 }, () => randomBytes(2 * 1024 * 1024));
+    const flows = payloads.map(() => f.next());
+    const echoed = await Promise.all(
+      payloads.map((p) => {
+        const c = connect({ port: f.port, host: '127.0.0.1', allowHalfOpen: true });
+        const got: Buffer[] = [];
+        c.on('data', (b: Buffer) => got.push(b));
+        // Written in pieces while the echo streams back, so both directions are busy at once.
+        let off = 0;
+        const step = () => {
+          while (off < p.length) {
+            const piece = p.subarray(off, off + 64 * 1024);
+            off += piece.length;
+            if (!c.write(piece)) return void c.once('drain', step);
+          }
+          c.end();
+        };
+        step();
+        return new Promise<Buffer>((resolve) => c.once('end', () => resolve(Buffer.concat(got))));
+      }),
+    );
+    echoed.forEach((e, i) => expect(digest(e)).toBe(digest(payloads[i] ?? Buffer.alloc(0))));
+    const stats = await Promise.all(flows.map(async (fl) => (await fl).stats));
+    for (const st of stats) {
+      expect(st.bytesOut).toBe(2 * 1024 * 1024);
+      expect(st.bytesIn).toBe(2 * 1024 * 1024);
+    }
+  },
+);
+
+test.skipIf(!relayBuilt)(
   'an aborted flow resets both connections and reports aborted',
   async () => {
     let upstreamSocket!: (s: Socket) => void;
