@@ -167,6 +167,14 @@ load average at the end of the run: ${m.loadAverage.join(', ')}. Mode: ${r.mode}
 - Containment: the real runtime (network cordon, eBPF monitor, detector, strict policy); time from
   the proxy's flow event of a stratum line (or the monitor's exec event of \`xmrig\`) to the process
   being gone from /proc, polled every millisecond.
+- Proxy: a Node upstream (its own process, on the host's loopback) sends 1 GiB (256 MiB with
+  \`--short\`) to a Node client in a sandbox netns, through cordon's transparent proxy (an allowed
+  name mapped by \`network.hosts\`), and the same transfer over a plain veth pair without cordon
+  (198.18.255.252/30). The proxy relays allowed flows in the kernel (splice(2) on one native epoll
+  thread, \`native/relay.c\`); the same proxy with that relay off (its Node pipe fallback) is the
+  third path. The three take turns, in a rotating order, for 3 rounds (1 with \`--short\`), each a
+  transfer and a series of connect + first byte round trips; figures are medians of the rounds.
+  Proxy CPU is the cordon process's (relay thread included), for the kernel-relayed transfers.
 - Capability matrix: the same shell probes in each sandbox; "blocked" is judged by the effect on the
   host (marker unseen, file absent, zero bytes at the loopback upstream); "reported" is what the
   sandbox said about the attempt (cordon: findings, denied flows, limit events, denied syscalls).

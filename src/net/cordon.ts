@@ -27,6 +27,8 @@ export interface NetworkCordonOptions {
   classifyDeadlineMs?: number;
   /** How often dropped packets are read from nft and published as net.drop (default 1000 ms). */
   dropPollMs?: number;
+  /** Relay allowed flows in the kernel with splice(2) where the native relay is built (default true). */
+  kernelRelay?: boolean;
 }
 
 /** What a sandbox needs to join the cordon. */
@@ -93,6 +95,7 @@ export class NetworkCordon {
       lookup: (source) => this.bySource.get(source)?.proxySandbox,
       findPids: this.options.findPids ?? true,
       classifyDeadlineMs: this.options.classifyDeadlineMs ?? 300,
+      kernelRelay: this.options.kernelRelay ?? true,
     });
     this.dns = await DnsServer.start({
       bus,
@@ -121,6 +124,19 @@ export class NetworkCordon {
   /** Waits until the pool of ready networks is full (benchmarks; start() already fills it). */
   fillPool(): Promise<void> {
     return this.pool.fill();
+  }
+
+  /**
+   * Whether allowed flows accepted from now on are relayed in the kernel (where the native relay
+   * is built) or piped through Node; benchmarks compare both in one run.
+   */
+  setKernelRelay(on: boolean): void {
+    this.proxy.kernelRelay = on;
+  }
+
+  /** Allowed flows relayed in the kernel so far, and all allowed flows. */
+  get relayStats(): { inKernel: number; allowed: number } {
+    return { inKernel: this.proxy.stats.inKernel, allowed: this.proxy.stats.allowed };
   }
 
   /** The proxy's port (the same for every sandbox; reach it at the sandbox's hostAddress). */

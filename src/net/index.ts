@@ -5,6 +5,7 @@
  */
 export { NetworkCordon, type NetworkCordonOptions, type NetworkAttachment } from './cordon.js';
 export { decideFlow } from './policy-match.js';
+export { kernelRelayStatus } from './relay.js';
 export {
   classify,
   MAX_CLASSIFY_BYTES,

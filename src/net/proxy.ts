@@ -15,7 +15,7 @@ import { readFirstBytes, type FirstBytes } from './first-bytes.js';
 import { originalDst } from './orig-dst.js';
 import { findSocketOwner, type SocketOwner } from './pid-lookup.js';
 import { decideFlow, ipv4ToInt, type FlowVerdict } from './policy-match.js';
-import { connectUpstream, splice, type SpliceStats } from './splice.js';
+import { connectUpstream, splice, type SpliceHandle, type SpliceStats } from './splice.js';
 
 /** What the proxy needs to know about the sandbox a connection came from. */
 export interface ProxySandbox {
@@ -40,6 +40,8 @@ export interface ProxyOptions {
   resolve?: (name: string) => Promise<string>;
   /** Look up the sandbox process behind each flow (best effort, off the data path). */
   findPids?: boolean;
+  /** Relay allowed flows in the kernel (splice) when the native relay is available (default). */
+  kernelRelay?: boolean;
 }
 
 interface Target {
@@ -64,14 +66,19 @@ export function isSynthetic(address: string): boolean {
 let flowCounter = 0;
 
 export class TransparentProxy {
-  /** Flows seen, by decision (for tests and benchmarks). */
-  readonly stats = { allowed: 0, denied: 0, open: 0 };
+  /** Flows seen, by decision, and allowed flows relayed in the kernel (for tests and benchmarks). */
+  readonly stats = { allowed: 0, denied: 0, open: 0, inKernel: 0 };
   private readonly sockets = new Set<Socket>();
+  private readonly splices = new Set<SpliceHandle>();
+  /** Relay flows allowed from now on in the kernel where the native relay is available. */
+  kernelRelay: boolean;
 
   private constructor(
     private readonly server: Server,
     private readonly options: ProxyOptions,
-  ) {}
+  ) {
+    this.kernelRelay = options.kernelRelay ?? true;
+  }
 
   /** @example const proxy = await TransparentProxy.start({ bus, lookup }); proxy.port */
   static async start(options: ProxyOptions): Promise<TransparentProxy> {
@@ -91,6 +98,7 @@ export class TransparentProxy {
   }
 
   async close(): Promise<void> {
+    for (const s of this.splices) s.destroy();
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -239,17 +247,20 @@ export class TransparentProxy {
     this.sockets.add(upstream);
     upstream.once('close', () => this.sockets.delete(upstream));
     this.stats.open += 1;
-    splice(
+    const handle = splice(
       client,
       upstream,
       first.buf,
       ctx.startedAt,
       (stats) => {
         this.stats.open -= 1;
+        this.splices.delete(handle);
         this.publishClose(ctx, target, first.cls, verdict, stats);
       },
-      clientBytesBefore,
+      { clientBytesBefore, kernel: this.kernelRelay },
     );
+    this.splices.add(handle);
+    if (handle.inKernel) this.stats.inKernel += 1;
   }
 
   private ownerOf(sb: ProxySandbox, client: Socket): Promise<SocketOwner | undefined> {

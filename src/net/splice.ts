@@ -1,14 +1,29 @@
 /**
- * Connects an allowed flow upstream and splices both directions with socket.pipe (no per-chunk
- * copies or listeners), counting bytes from the sockets' own counters.
+ * Connects an allowed flow upstream and splices both directions: in the kernel (relay.ts) where
+ * the native relay is available, else with socket.pipe (no per-chunk copies or listeners),
+ * counting bytes from the sockets' own counters.
  */
 import { connect, type Socket } from 'node:net';
+import { relayInKernel } from './relay.js';
 
 export interface SpliceStats {
   bytesOut: number;
   bytesIn: number;
   durationMs: number;
   error?: string;
+}
+
+export interface SpliceOptions {
+  /** Bytes already written to the client by cordon itself (a CONNECT's 200): not counted. */
+  clientBytesBefore?: number;
+  /** Relay in the kernel when the native relay is available (default true). */
+  kernel?: boolean;
+}
+
+/** A spliced flow, to end early (the proxy closing): both connections are reset. */
+export interface SpliceHandle {
+  readonly inKernel: boolean;
+  destroy(): void;
 }
 
 export function connectUpstream(
@@ -35,10 +50,36 @@ export function connectUpstream(
 }
 
 /**
- * Writes `first` upstream, then pipes both ways; `onClose` gets the byte counts once both are gone.
- * @param clientBytesBefore bytes already written to the client by cordon itself (a CONNECT's 200)
+ * Writes `first` upstream, then relays both ways; `onClose` gets the byte counts once both are
+ * gone.
+ * @example splice(client, upstream, first, performance.now(), (s) => publish(s));
  */
 export function splice(
+  client: Socket,
+  upstream: Socket,
+  first: Buffer,
+  startedAt: number,
+  onClose: (stats: SpliceStats) => void,
+  options: SpliceOptions = {},
+): SpliceHandle {
+  if (options.kernel !== false) {
+    const relay = relayInKernel(client, upstream, first, (r) =>
+      onClose({ ...r, durationMs: Math.round(performance.now() - startedAt) }),
+    );
+    if (relay) return { inKernel: true, destroy: () => relay.abort() };
+  }
+  pipeSplice(client, upstream, first, startedAt, onClose, options.clientBytesBefore ?? 0);
+  return {
+    inKernel: false,
+    destroy: () => {
+      client.destroy();
+      upstream.destroy();
+    },
+  };
+}
+
+/** The Node fallback: socket.pipe both ways. */
+export function pipeSplice(
   client: Socket,
   upstream: Socket,
   first: Buffer,

@@ -4,7 +4,10 @@
  * was wrongly allowed would land there: each denial asserts those listeners received nothing.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   EventBus,
@@ -14,6 +17,7 @@ import {
 } from '../../src/events/index.js';
 import { resolvePolicy, type PolicyInput } from '../../src/policy/index.js';
 import { NetworkCordon, type NetworkAttachment } from '../../src/net/cordon.js';
+import { kernelRelayStatus } from '../../src/net/relay.js';
 import { collectLeftovers, listVeths } from '../../src/net/leftovers.js';
 import { createSlot, slotSpec } from '../../src/net/netns.js';
 import { installSandboxRules } from '../../src/net/nft.js';
@@ -242,6 +246,67 @@ describe.skipIf(!ISOLATED)(`network cordon (${SKIP_REASON})`, () => {
       await att.detach();
     } finally {
       await srv.close();
+    }
+  });
+
+  test("an allowed CONNECT tunnel is relayed in the kernel: byte-exact both ways, the proxy's own 200 not counted", async () => {
+    const request = Buffer.alloc(300_000, 0x78);
+    const reply = randomBytes(3 * 1024 * 1024);
+    const got: Buffer[] = [];
+    const srv = createServer({ allowHalfOpen: true }, (s) => {
+      s.on('data', (b: Buffer) => got.push(b));
+      s.once('end', () => s.end(reply));
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const port = (srv.address() as { port: number }).port;
+    const dir = mkdtempSync(join(tmpdir(), 'cordon-connect-'));
+    // Inside the sandbox: CONNECT, then send the request, end, and hash what comes back.
+    writeFileSync(
+      join(dir, 'client.mjs'),
+      `import net from 'node:net'; import { createHash } from 'node:crypto';
+const [host, port, target] = process.argv.slice(2);
+const s = net.connect({ host, port: Number(port), allowHalfOpen: true });
+let head = Buffer.alloc(0); let body = null; const hash = createHash('sha256'); let n = 0;
+s.write('CONNECT ' + target + ' HTTP/1.1\\r\\nHost: ' + target + '\\r\\n\\r\\n');
+s.on('data', (b) => {
+  if (body) { hash.update(b); n += b.length; return; }
+  head = Buffer.concat([head, b]); const i = head.indexOf('\\r\\n\\r\\n'); if (i < 0) return;
+  body = head.subarray(i + 4); hash.update(body); n += body.length;
+  s.end(Buffer.alloc(${request.length}, 0x78));
+});
+s.on('end', () => console.log(JSON.stringify({ n, sha: hash.digest('hex') })));`,
+    );
+    try {
+      const att = await attach({
+        allow: [`registry.test:${port}`],
+        hosts: { 'registry.test': '127.0.0.1' },
+      });
+      const before = cordon.relayStats.inKernel;
+      const proxy = new URL(att.env.HTTP_PROXY!);
+      const r = await inNetns(
+        att,
+        `${process.execPath} ${join(dir, 'client.mjs')} ${proxy.hostname} ${proxy.port} registry.test:${port}`,
+      );
+      expect(JSON.parse(r.stdout)).toEqual({
+        n: reply.length,
+        sha: createHash('sha256').update(reply).digest('hex'),
+      });
+      expect(Buffer.concat(got).equals(request)).toBe(true);
+      const close = await waitFor(() =>
+        flows(events, 'close').find((e) => e.sandboxId === att.sandboxId),
+      );
+      expect(close).toMatchObject({
+        decision: 'allow',
+        bytesOut: request.length,
+        bytesIn: reply.length,
+      });
+      expect(close.details?.via).toBe('connect');
+      expect(close.details?.error).toBeUndefined();
+      expect(cordon.relayStats.inKernel - before).toBe(kernelRelayStatus().available ? 1 : 0);
+      await att.detach();
+    } finally {
+      srv.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

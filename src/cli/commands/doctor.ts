@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Monitor } from '../../monitor/index.js';
+import { kernelRelayStatus } from '../../net/index.js';
 import {
   fastSpawnAvailable,
   nativeHelperPath,
@@ -49,6 +50,7 @@ export function doctorChecks(): Check[] {
   const launch = helper('cordon-launch');
   const origDst = helper('orig_dst.node');
   const fastSpawn = helper('fast_spawn.node');
+  const relay = kernelRelayStatus();
   const root = process.getuid?.() === 0;
   const cg = host.cgroup;
   return [
@@ -124,6 +126,15 @@ export function doctorChecks(): Check[] {
           : `${fastSpawn.detail} does not load`
         : fastSpawn.detail,
       disables: 'fast sandbox starts (Node forks instead: 15-30 ms more per sandbox in a server)',
+      essential: false,
+    },
+    {
+      name: 'kernel relay addon',
+      ok: relay.available,
+      detail: relay.available
+        ? 'allowed flows are relayed with splice(2) on a native thread'
+        : (relay.reason ?? 'unavailable'),
+      disables: 'the fast data path: allowed flows are piped through Node (several times slower)',
       essential: false,
     },
     {
