@@ -5,6 +5,7 @@
  *   start(onDone(id, bytesOut, bytesIn, error?)) -> undefined   (once per process: other JS
  *     contexts, e.g. worker threads, are refused and pipe their flows in Node)
  *   relay(clientFd, upstreamFd, toUpstream: Buffer, toClient: Buffer, pipeBytes) -> id
+ *     (sends the two buffers at once on the calling thread, then hands the flow to the relay's)
  *   abort(id) -> undefined   (id 0: every flow)
  * EOF on one side becomes shutdown(SHUT_WR) on the other; an error on either side resets both
  * (SO_LINGER 0), so a peer never mistakes a truncated stream for a complete one.
