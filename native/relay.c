@@ -5,6 +5,7 @@
  *   start(onDone(id, bytesOut, bytesIn, error?)) -> undefined   (once per process: other JS
  *     contexts, e.g. worker threads, are refused and pipe their flows in Node)
  *   relay(clientFd, upstreamFd, toUpstream: Buffer, toClient: Buffer, pipeBytes) -> id
+ *     (sends the two buffers at once on the calling thread, then hands the flow to the relay's)
  *   abort(id) -> undefined   (id 0: every flow)
  * EOF on one side becomes shutdown(SHUT_WR) on the other; an error on either side resets both
  * (SO_LINGER 0), so a peer never mistakes a truncated stream for a complete one.
@@ -51,25 +52,26 @@ struct result {
   char error[96];
 };
 
-/* Asks the relay thread to end flow `id` (0: every flow) with `err`. */
+/*
+ * Work for the relay thread, in the order relay() and abort() asked for it: take over a new flow
+ * (`add`), or end flow `id` (0: every flow) with `err`.
+ */
 struct cmd {
+  struct flow *add;
   uint32_t id;
   int err;
   const char *what;
 };
 
 static pthread_mutex_t cmd_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_mutex_t flows_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct cmd *cmds;
 static size_t ncmds, cmds_cap;
 static int epfd = -1, wakefd = -1;
 static napi_threadsafe_function tsfn;
 static napi_env owner_env;
 static uint32_t next_id, active;
-/* Every live flow (under flows_lock: the main thread adds, the relay thread removes). */
-static struct flow *flows;
-/* Relay thread only: flows to run again without an event, flows to free after this batch. */
-static struct flow *again_list, *ended_list;
+/* Relay thread only: every live flow, those to run again without an event, those to free. */
+static struct flow *flows, *again_list, *ended_list;
 
 static napi_value throw_errno(napi_env env, const char *what, int err) {
   char msg[160], code[32];
@@ -166,11 +168,9 @@ static void free_flow(struct flow *f) {
 }
 
 static void finish(struct flow *f) {
-  pthread_mutex_lock(&flows_lock);
   if (f->prev) f->prev->next = f->next;
   else flows = f->next;
   if (f->next) f->next->prev = f->prev;
-  pthread_mutex_unlock(&flows_lock);
   for (int i = 0; i < 2; i++) {
     epoll_ctl(epfd, EPOLL_CTL_DEL, f->fd[i], NULL);
     if (f->err) {
@@ -227,15 +227,30 @@ static void take_commands(void) {
   cmds = NULL;
   ncmds = cmds_cap = 0;
   pthread_mutex_unlock(&cmd_lock);
-  pthread_mutex_lock(&flows_lock);
   for (size_t i = 0; i < count; i++) {
+    struct cmd *c = &list[i];
+    if (c->add) {
+      // Both fds are added here, by the thread that runs flows: none runs half-registered.
+      // Edge-triggered ADD reports a socket that is ready already at once.
+      struct flow *f = c->add;
+      f->next = flows;
+      if (flows) flows->prev = f;
+      flows = f;
+      struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = f};
+      for (int k = 0; k < 2 && !f->done; k++) {
+        if (epoll_ctl(epfd, EPOLL_CTL_ADD, f->fd[k], &ev) != 0) {
+          fail(f, "epoll_ctl", NULL, errno);
+          retire(f);
+        }
+      }
+      continue;
+    }
     for (struct flow *f = flows; f; f = f->next) {
-      if (list[i].id != 0 && f->id != list[i].id) continue;
-      fail(f, list[i].what, NULL, list[i].err);
+      if (c->id != 0 && f->id != c->id) continue;
+      fail(f, c->what, NULL, c->err);
       retire(f);
     }
   }
-  pthread_mutex_unlock(&flows_lock);
   free(list);
 }
 
@@ -444,21 +459,10 @@ static napi_value relay(napi_env env, napi_callback_info info) {
   if (send_first(&f->d[1], to_client, to_client_len) != 0) goto fail;
   f->id = ++next_id ? next_id : ++next_id;
   if (active++ == 0) napi_ref_threadsafe_function(env, tsfn);
-  pthread_mutex_lock(&flows_lock);
-  f->next = flows;
-  if (flows) flows->prev = f;
-  flows = f;
-  pthread_mutex_unlock(&flows_lock);
-  // Edge-triggered ADD reports a socket already ready at once; from here the relay thread owns f.
-  // Bytes went out already, so a failure here fails the flow rather than falling back to Node.
-  struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = f};
+  // From here the relay thread owns f. Bytes went out already: a failure now fails the flow
+  // rather than falling back to Node.
   uint32_t flow_id = f->id;
-  for (int k = 0; k < 2; k++) {
-    if (epoll_ctl(epfd, EPOLL_CTL_ADD, f->fd[k], &ev) != 0) {
-      push_cmd((struct cmd){.id = flow_id, .err = errno, .what = "epoll_ctl"});
-      break;
-    }
-  }
+  push_cmd((struct cmd){.add = f});
   napi_value id;
   napi_create_uint32(env, flow_id, &id);
   return id;
@@ -477,7 +481,8 @@ static napi_value abort_flow(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "abort(id)");
     return NULL;
   }
-  if (owner_env) push_cmd((struct cmd){.id = id, .err = ECONNABORTED, .what = "aborted"});
+  if (owner_env)
+    push_cmd((struct cmd){.id = id, .err = ECONNABORTED, .what = "aborted"});
   return NULL;
 }
 
