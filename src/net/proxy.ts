@@ -56,7 +56,6 @@ const SYNTHETIC_NET = ipv4ToInt('198.18.0.0');
 const PROBE_PROTOCOLS = ['tls', 'http', 'unknown', 'ssh', 'socks5', 'stratum', 'stratum2'];
 /** Bound on the best-effort process lookup; a denied flow waits at most this long for it. */
 const OWNER_LOOKUP_MS = 250;
-const FORBIDDEN = 'HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n';
 const ESTABLISHED = 'HTTP/1.1 200 Connection established\r\n\r\n';
 
 export function isSynthetic(address: string): boolean {
@@ -150,18 +149,21 @@ export class TransparentProxy {
       const anyAllowed = PROBE_PROTOCOLS.some(
         (protocol) => this.verdict(ctx.sb, target, protocol, target.address).decision === 'allow',
       );
-      if (!anyAllowed) {
-        const verdict = this.verdict(ctx.sb, target, 'http-connect', target.address);
-        this.publishOpen(ctx, target, cls, verdict);
-        ctx.client.end(FORBIDDEN);
-        return;
-      }
+      // Even a tunnel to a destination nothing allows is answered as established: what the client
+      // sends through it names the flow (stratum inside CONNECT is mining, not just denied egress).
+      // No upstream is opened either way; a denied tunnel is reset after its first bytes.
       const headerLength = Number(cls.details.headerLength ?? first.buf.length);
       ctx.client.write(ESTABLISHED);
       const tunnelled = await readFirstBytes(ctx.client, {
         deadlineMs,
         initial: first.buf.subarray(headerLength),
       });
+      if (!anyAllowed && tunnelled.buf.length === 0) {
+        // A silent tunnel is known only by its CONNECT.
+        const verdict = this.verdict(ctx.sb, target, 'http-connect', target.address);
+        this.publishOpen(ctx, target, cls, verdict);
+        return void ctx.client.resetAndDestroy();
+      }
       return this.decideAndSplice(ctx, target, tunnelled, Buffer.byteLength(ESTABLISHED));
     }
     const targetHost = cls.details.targetHost;

@@ -159,6 +159,25 @@ describe.skipIf(!ISOLATED)(`network cordon (${SKIP_REASON})`, () => {
     await att.detach();
   });
 
+  test('a CONNECT to a destination nothing allows is still known by what it tunnels', async () => {
+    const att = await attach({ allow: ['registry.test:443/tls'], hosts: ROGUE_HOSTS });
+    const proxy = new URL(att.env.HTTP_PROXY!);
+    const connect = `printf 'CONNECT pool.rogue.test:3333 HTTP/1.1\\r\\nHost: pool.rogue.test:3333\\r\\n\\r\\n'`;
+    await inNetns(
+      att,
+      `(${connect}; sleep 0.2; printf '{"id":1,"method":"mining.subscribe","params":[]}\\n'; sleep 0.5) | nc -w3 ${proxy.hostname} ${proxy.port}`,
+    );
+    // A silent tunnel: only its CONNECT is known.
+    await inNetns(att, `(${connect}; sleep 1) | nc -w3 ${proxy.hostname} ${proxy.port}`);
+    const flows = await waitFor(() => (flowsOf(att).length >= 2 ? flowsOf(att) : undefined));
+    expect(flows.map((f) => [f.host, f.port, f.protocol, f.decision, f.details?.via])).toEqual([
+      ['pool.rogue.test', 3333, 'stratum', 'deny', 'connect'],
+      ['pool.rogue.test', 3333, 'http-connect', 'deny', 'connect'],
+    ]);
+    expect(upstream[3333]!.connections).toBe(0);
+    await att.detach();
+  });
+
   test('denies TLS to an unlisted SNI', async () => {
     const att = await attach({ allow: ['registry.test:443/tls'], hosts: ROGUE_HOSTS });
     const r = await inNetns(att, 'curl -sk --max-time 5 https://evil.rogue.test/');
