@@ -10,7 +10,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AuditStore, verify } from '../src/audit/index.js';
-import { sampleEvent } from '../test/audit/fixtures/events.js';
+import { sampleEvent } from './audit-events.js';
 
 export interface AuditBenchResult {
   events: number;
@@ -32,10 +32,15 @@ export interface AuditBenchResult {
 export function benchAudit({
   short = false,
   events = short ? 100_000 : 1_000_000,
-}: { short?: boolean; events?: number } = {}): AuditBenchResult {
+  writer = 'worker',
+}: {
+  short?: boolean;
+  events?: number;
+  writer?: 'worker' | 'inline';
+} = {}): AuditBenchResult {
   const dir = mkdtempSync(join(tmpdir(), 'cordon-bench-audit-'));
   try {
-    const store = AuditStore.open({ dataDir: dir });
+    const store = AuditStore.open({ dataDir: dir, writer });
     // A rotating pool, not `events` retained objects: a heap of a million live events would make
     // the benchmark measure V8's old-generation GC instead of the store.
     const pool = Array.from({ length: Math.min(events, 10_000) }, (_, i) => sampleEvent(i));
@@ -64,5 +69,6 @@ export function benchAudit({
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  console.log(JSON.stringify(benchAudit({ short: process.argv.includes('--short') })));
+  const writer = process.argv.includes('--inline') ? 'inline' : 'worker';
+  console.log(JSON.stringify(benchAudit({ short: process.argv.includes('--short'), writer })));
 }
