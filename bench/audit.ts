@@ -22,6 +22,10 @@ export interface AuditBenchResult {
   eventsPerSec: number;
   verifySeconds: number;
   verified: boolean;
+  /** Which writer ran (`inline` when the worker was asked for but could not start). */
+  writer: 'worker' | 'inline';
+  /** Longest single `append` call: how long the publishing thread was held at worst. */
+  longestAppendMs: number;
 }
 
 /**
@@ -46,7 +50,13 @@ export function benchAudit({
     const pool = Array.from({ length: Math.min(events, 10_000) }, (_, i) => sampleEvent(i));
     const cpuStart = process.cpuUsage();
     const start = process.hrtime.bigint();
-    for (let i = 0; i < events; i++) store.append(pool[i % pool.length]!);
+    let longestAppendMs = 0;
+    for (let i = 0; i < events; i++) {
+      const before = performance.now();
+      store.append(pool[i % pool.length]!);
+      const took = performance.now() - before;
+      if (took > longestAppendMs) longestAppendMs = took;
+    }
     store.flush();
     const appendSeconds = Number(process.hrtime.bigint() - start) / 1e9;
     const cpu = process.cpuUsage(cpuStart);
@@ -62,6 +72,8 @@ export function benchAudit({
       loadAverage: loadavg()[0] ?? 0,
       verifySeconds,
       verified: check.ok && check.records === events,
+      writer: store.writerMode.mode,
+      longestAppendMs: Math.round(longestAppendMs * 100) / 100,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -12,7 +12,8 @@ import {
   type MessagePort,
 } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import { chainWriter, type Batch, type Committed } from './chain-writer.js';
+import { chainWriter, type Batch } from './chain-writer.js';
+import type { ChainPoint } from './schema.js';
 import type { WorkerAnswer, WorkerRequest, WriteWorkerData } from './write-worker.js';
 
 export type { WorkerAnswer } from './write-worker.js';
@@ -25,6 +26,8 @@ export interface BatchWriter {
   post(id: number, batch: Batch): void;
   /** Blocks until the answer to batch `id` (the latest posted) is in, and returns it. */
   wait(id: number): WorkerAnswer;
+  /** The answer to batch `id` if it is in already; never blocks. */
+  poll(id: number): WorkerAnswer | undefined;
   onAnswer: (answer: WorkerAnswer) => void;
   close(): void;
 }
@@ -35,7 +38,7 @@ const WAIT_LIMIT_MS = 30_000;
 class InlineWriter implements BatchWriter {
   readonly mode = 'inline';
   onAnswer: (answer: WorkerAnswer) => void = () => {};
-  private readonly write: (batch: Batch) => Committed;
+  private readonly write: (batch: Batch) => ChainPoint;
   private last: WorkerAnswer | undefined;
 
   constructor(
@@ -47,7 +50,7 @@ class InlineWriter implements BatchWriter {
 
   post(id: number, batch: Batch): void {
     try {
-      this.last = { id, count: batch.body.length, ...this.write(batch) };
+      this.last = { id, count: batch.body.length, head: this.write(batch) };
     } catch (error) {
       this.last = { id, error: String(error) };
     }
@@ -55,6 +58,10 @@ class InlineWriter implements BatchWriter {
 
   wait(id: number): WorkerAnswer {
     return this.last?.id === id ? this.last : { id, error: 'no batch in flight' };
+  }
+
+  poll(id: number): WorkerAnswer | undefined {
+    return this.wait(id);
   }
 
   close(): void {}
@@ -70,9 +77,11 @@ class WorkerWriter implements BatchWriter {
   constructor(
     private readonly path: string,
     private readonly script: URL,
-  ) {}
+  ) {
+    // Start now: a thread takes tens of ms to boot, which the first batch should not wait for.
+    void this.port;
+  }
 
-  /** Started on the first batch, so a store opened only to read never pays for a thread. */
   private get port(): MessagePort {
     if (this.started) return this.started.port;
     const { port1, port2 } = new MessageChannel();
@@ -112,6 +121,11 @@ class WorkerWriter implements BatchWriter {
       }
       Atomics.wait(this.done, 0, seen, 1000);
     }
+  }
+
+  poll(id: number): WorkerAnswer | undefined {
+    // One shared-memory read: cheap enough for every append while a batch is in flight.
+    return Atomics.load(this.done, 0) >= id ? this.wait(id) : undefined;
   }
 
   close(): void {

@@ -1,9 +1,7 @@
 /**
- * Writing batches to the chain. The store hashes each event onto the tail it expects as the event
- * is queued (`hashOnto`); the writer, in one IMMEDIATE transaction, checks that tail against the
- * database (another process may have appended), rehashes the batch if it moved, and inserts the
- * rows, the head and the batch's ts range. The writer runs in the write worker (write-worker.ts)
- * or, when that cannot start, on the store's thread.
+ * Writing batches to the chain: in one IMMEDIATE transaction, read the tail, hash each record onto
+ * it and insert the rows, the head and the batch's ts range. Runs in the write worker
+ * (write-worker.ts) or, when that cannot start, on the store's thread.
  */
 import type Database from 'better-sqlite3';
 import { GENESIS_HASH, recordHash, type HashedFields } from './canonical.js';
@@ -11,9 +9,6 @@ import { WRITE_BATCH_SQL, WRITE_META_SQL, type ChainPoint } from './schema.js';
 
 /** Queued events, one array per column (cheap to build and to post to a worker). */
 export interface Batch {
-  /** Seq of the first event, and the hash it was chained onto. */
-  firstSeq: number;
-  prevHash: string;
   ts: number[];
   kind: string[];
   sandboxId: string[];
@@ -22,23 +17,10 @@ export interface Batch {
   severity: (string | null)[];
   /** Canonical JSON of each event. */
   body: string[];
-  /** Each record's hash, chained from `prevHash`. */
-  hash: string[];
 }
 
 export function emptyBatch(): Batch {
-  return {
-    firstSeq: 0,
-    prevHash: '',
-    ts: [],
-    kind: [],
-    sandboxId: [],
-    episodeId: [],
-    stepId: [],
-    severity: [],
-    body: [],
-    hash: [],
-  };
+  return { ts: [], kind: [], sandboxId: [], episodeId: [], stepId: [], severity: [], body: [] };
 }
 
 // One object reused for every record hashed on a thread: hashing reads it, nothing keeps it.
@@ -53,30 +35,6 @@ const fields: HashedFields = {
   body: '',
   prevHash: '',
 };
-
-/** Hashes records `from..` of `batch` onto `tail` (record `from - 1`'s point); returns the new tail. */
-export function hashOnto(batch: Batch, tail: ChainPoint, from = 0): ChainPoint {
-  if (from === 0) {
-    batch.firstSeq = tail.seq + 1;
-    batch.prevHash = tail.hash;
-  }
-  let seq = tail.seq;
-  let prevHash = tail.hash;
-  for (let i = from; i < batch.body.length; i++) {
-    fields.seq = ++seq;
-    fields.ts = batch.ts[i]!;
-    fields.kind = batch.kind[i]!;
-    fields.sandboxId = batch.sandboxId[i]!;
-    fields.episodeId = batch.episodeId[i]!;
-    fields.stepId = batch.stepId[i]!;
-    fields.severity = batch.severity[i]!;
-    fields.body = batch.body[i]!;
-    fields.prevHash = prevHash;
-    prevHash = recordHash(fields);
-    batch.hash[i] = prevHash;
-  }
-  return { seq, hash: prevHash };
-}
 
 /**
  * Where the next record goes: after the last row, the anchor (all pruned) or the head, whichever
@@ -94,14 +52,8 @@ export function chainTail(db: Database.Database): () => ChainPoint {
   };
 }
 
-/** What a committed batch ends at, and whether it had to be rehashed onto a moved tail. */
-export interface Committed {
-  head: ChainPoint;
-  rehashed: boolean;
-}
-
 /** Prepares the statements once; the returned function commits one batch. */
-export function chainWriter(db: Database.Database): (batch: Batch) => Committed {
+export function chainWriter(db: Database.Database): (batch: Batch) => ChainPoint {
   const insert = db.prepare(
     'INSERT INTO records (seq, ts, kind, sandbox_id, episode_id, step_id, severity, body, ' +
       'prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -111,38 +63,41 @@ export function chainWriter(db: Database.Database): (batch: Batch) => Committed 
   const writeBatch = db.prepare(WRITE_BATCH_SQL);
   // The tail is read inside the (IMMEDIATE) transaction, so a second writer process or a
   // concurrent prune can never fork the chain.
-  const write = db.transaction((batch: Batch): Committed => {
-    const n = batch.body.length;
-    const tail = tailOf();
-    const rehashed =
-      batch.hash.length !== n || tail.seq + 1 !== batch.firstSeq || tail.hash !== batch.prevHash;
-    if (rehashed) hashOnto(batch, tail);
-    let prevHash = batch.prevHash;
+  const write = db.transaction((batch: Batch): ChainPoint => {
+    let { seq, hash: prevHash } = tailOf();
+    const firstSeq = seq + 1;
     let minTs = Infinity;
     let maxTs = -Infinity;
-    for (let i = 0; i < n; i++) {
-      const ts = batch.ts[i]!;
-      const hash = batch.hash[i]!;
+    for (let i = 0; i < batch.body.length; i++) {
+      fields.seq = ++seq;
+      fields.ts = batch.ts[i]!;
+      fields.kind = batch.kind[i]!;
+      fields.sandboxId = batch.sandboxId[i]!;
+      fields.episodeId = batch.episodeId[i]!;
+      fields.stepId = batch.stepId[i]!;
+      fields.severity = batch.severity[i]!;
+      fields.body = batch.body[i]!;
+      fields.prevHash = prevHash;
+      const hash = recordHash(fields);
       insert.run(
-        batch.firstSeq + i,
-        ts,
-        batch.kind[i],
-        batch.sandboxId[i],
-        batch.episodeId[i],
-        batch.stepId[i],
-        batch.severity[i],
-        batch.body[i],
+        seq,
+        fields.ts,
+        fields.kind,
+        fields.sandboxId,
+        fields.episodeId,
+        fields.stepId,
+        fields.severity,
+        fields.body,
         prevHash,
         hash,
       );
-      if (ts < minTs) minTs = ts;
-      if (ts > maxTs) maxTs = ts;
+      if (fields.ts < minTs) minTs = fields.ts;
+      if (fields.ts > maxTs) maxTs = fields.ts;
       prevHash = hash;
     }
-    const head = { seq: batch.firstSeq + n - 1, hash: prevHash };
-    if (n > 0) writeBatch.run(batch.firstSeq, head.seq, minTs, maxTs);
-    writeMeta.run('head', head.seq, head.hash, Date.now());
-    return { head, rehashed };
+    if (seq >= firstSeq) writeBatch.run(firstSeq, seq, minTs, maxTs);
+    writeMeta.run('head', seq, prevHash, Date.now());
+    return { seq, hash: prevHash };
   });
   return (batch) => write.immediate(batch);
 }

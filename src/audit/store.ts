@@ -12,7 +12,7 @@ import { CordonError } from '../errors.js';
 import type { CordonEvent, EventBus } from '../events/index.js';
 import { openWriter, type BatchWriter, type WorkerAnswer } from './batch-writer.js';
 import { canonicalBody, GENESIS_HASH } from './canonical.js';
-import { chainTail, emptyBatch, hashOnto, type Batch } from './chain-writer.js';
+import { emptyBatch, type Batch } from './chain-writer.js';
 import {
   findings,
   query,
@@ -68,11 +68,9 @@ function ioError(message: string, cause: unknown): CordonError {
   return new CordonError('CORDON_E_AUDIT_IO', `${message}: ${String(cause)}`, { cause });
 }
 
-/** `a` then `b`, both already chained (a failed batch going back in front of the queue). */
+/** `a` then `b` (a failed batch going back in front of the queue). */
 function concatBatches(a: Batch, b: Batch): Batch {
   return {
-    firstSeq: a.firstSeq,
-    prevHash: a.prevHash,
     ts: a.ts.concat(b.ts),
     kind: a.kind.concat(b.kind),
     sandboxId: a.sandboxId.concat(b.sandboxId),
@@ -80,7 +78,6 @@ function concatBatches(a: Batch, b: Batch): Batch {
     stepId: a.stepId.concat(b.stepId),
     severity: a.severity.concat(b.severity),
     body: a.body.concat(b.body),
-    hash: a.hash.concat(b.hash),
   };
 }
 
@@ -95,23 +92,16 @@ export class AuditStore implements StoreHandle {
   private closed = false;
   /** Queue length at which a batch is handed to the writer. */
   private threshold: number;
-  /**
-   * The chain point the next event is hashed onto: the last queued event's, as the writer will
-   * find it unless another process appends meanwhile (then the writer rehashes, see `settle`).
-   */
-  private tail: ChainPoint;
 
   private constructor(
     readonly db: Database.Database,
     readonly path: string,
     private writer: BatchWriter,
-    tail: ChainPoint,
     private readonly options: Required<Pick<AuditStoreOptions, 'batchSize' | 'flushMs'>> &
       AuditStoreOptions,
   ) {
     this.threshold =
       writer.mode === 'worker' ? Math.ceil(options.batchSize / 2) : options.batchSize;
-    this.tail = tail;
     writer.onAnswer = (answer) => this.answered(answer);
   }
 
@@ -132,17 +122,15 @@ export class AuditStore implements StoreHandle {
     } catch (error) {
       throw ioError(`Could not open the audit store at ${path}`, error);
     }
-    let tail: ChainPoint;
     try {
       configureConnection(db);
       ensureSchema(db);
-      tail = chainTail(db)();
     } catch (error) {
       db.close();
       throw ioError(`Could not open the audit store at ${path}`, error);
     }
     const writer = openWriter(db, path, options);
-    return new AuditStore(db, path, writer, tail, { batchSize: 512, flushMs: 50, ...options });
+    return new AuditStore(db, path, writer, { batchSize: 512, flushMs: 50, ...options });
   }
 
   /** Where batches are hashed and written, and why not on a worker when they are not. */
@@ -165,15 +153,16 @@ export class AuditStore implements StoreHandle {
     q.episodeId.push(event.episodeId ?? null);
     q.stepId.push(event.stepId ?? null);
     q.severity.push(event.kind === 'finding' ? event.finding.severity : null);
-    // Hashed here rather than in the worker: it balances the two threads' work.
-    this.tail = hashOnto(q, this.tail, q.body.length - 1);
     if (q.body.length < this.threshold) {
       this.timer ??= setTimeout(() => this.flushFromTimer(), this.options.flushMs).unref();
       return;
     }
     if (this.inflight) {
-      if (q.body.length + this.inflight.batch.body.length < this.options.batchSize) return;
-      this.throwIf(this.settleInflight());
+      // A caller appending in a tight loop never lets the answer's message event run: look.
+      const answer = this.writer.poll(this.inflight.id);
+      if (answer) this.throwIf(this.settle(answer));
+      else if (q.body.length + this.inflight.batch.body.length < this.options.batchSize) return;
+      else this.throwIf(this.settleInflight());
     }
     this.submit();
     if (this.writer.mode === 'inline') this.throwIf(this.settleInflight());
@@ -230,8 +219,6 @@ export class AuditStore implements StoreHandle {
       return ioError('Could not write to the audit store', answer.error);
     }
     const { head, count } = answer;
-    // Another writer moved the tail: the queue was chained onto a hash that is not the head.
-    if (answer.rehashed) this.tail = hashOnto(this.queue, head);
     this.options.onFlush?.({ firstSeq: head.seq - count + 1, lastSeq: head.seq, count });
     return undefined;
   }
