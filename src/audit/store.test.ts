@@ -1,5 +1,6 @@
-import { statSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, test, vi } from 'vitest';
 import { EventBus, type CordonEvent } from '../events/index.js';
@@ -117,6 +118,19 @@ describe('AuditStore', () => {
     store.append(sampleEvent(0));
     expect(store.flush()).toBe(1);
     expect(verify(store)).toMatchObject({ ok: true, records: 1 });
+  });
+
+  test('a worker that dies is replaced by the inline writer, and no event is lost', async () => {
+    const dataDir = join(temp.dir(), 'data');
+    const broken = join(temp.dir(), 'broken-worker.mjs');
+    writeFileSync(broken, "throw new Error('boom');\n");
+    const store = temp.open({ dataDir, workerScript: pathToFileURL(broken) });
+    store.append(sampleEvent(0));
+    await vi.waitFor(() => expect(store.writerMode.mode).toBe('inline'), { timeout: 10_000 });
+    expect(store.writerMode.reason).toContain('boom');
+    store.append(sampleEvent(1));
+    expect(store.flush()).toBe(2);
+    expect(verify(store)).toMatchObject({ ok: true, records: 2 });
   });
 
   test('continues the chain after reopening, and two writers never fork it', () => {

@@ -225,6 +225,7 @@ export class AuditStore implements StoreHandle {
 
   /** An answer that arrived while nobody was waiting for it (worker mode). */
   private answered(answer: WorkerAnswer): void {
+    if ('fatal' in answer && !this.inflight) return this.useInline(answer.error);
     if (!this.inflight || (answer.id !== this.inflight.id && answer.id !== -1)) return;
     const error = this.settle(answer);
     if (error) return this.failed(error);
