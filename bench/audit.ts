@@ -36,7 +36,7 @@ export interface AuditBenchResult {
 export function benchAudit({
   short = false,
   events = short ? 100_000 : 1_000_000,
-  writer = 'worker',
+  writer = 'inline',
 }: {
   short?: boolean;
   events?: number;
@@ -81,6 +81,6 @@ export function benchAudit({
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const writer = process.argv.includes('--inline') ? 'inline' : 'worker';
+  const writer = process.argv.includes('--worker') ? 'worker' : 'inline';
   console.log(JSON.stringify(benchAudit({ short: process.argv.includes('--short'), writer })));
 }

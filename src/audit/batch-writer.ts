@@ -43,7 +43,7 @@ class InlineWriter implements BatchWriter {
 
   constructor(
     db: Database.Database,
-    readonly reason: string,
+    readonly reason: string | undefined,
   ) {
     this.write = chainWriter(db);
   }
@@ -145,7 +145,7 @@ function defaultScript(): URL | undefined {
 }
 
 /**
- * A worker writer when `writer` is not 'inline' and the worker script exists, else inline.
+ * A worker writer when `writer` is 'worker' and the worker script exists, else inline.
  * @param script the worker module (tests running from source pass a bundle of write-worker.ts)
  */
 export function openWriter(
@@ -154,6 +154,7 @@ export function openWriter(
   options: { writer?: 'worker' | 'inline'; workerScript?: URL | undefined; reason?: string },
 ): BatchWriter {
   if (options.writer === 'inline') return new InlineWriter(db, options.reason ?? 'asked for');
+  if (options.writer !== 'worker') return new InlineWriter(db, options.reason);
   const script = options.workerScript ?? defaultScript();
   if (!script || !existsSync(fileURLToPath(script))) {
     return new InlineWriter(db, 'the compiled write worker (write-worker.js) is absent');

@@ -70,6 +70,7 @@ describe('AuditStore', () => {
       dataDir,
       batchSize: 8,
       flushMs: 20,
+      writer: 'worker',
       onFlush: (b) => batches.push(b.count),
     });
     expect(store.writerMode).toEqual({ mode: 'worker' });
@@ -86,7 +87,7 @@ describe('AuditStore', () => {
 
   test('worker: never holds batchSize events uncommitted (what a crash can lose)', () => {
     const dataDir = join(temp.dir(), 'data');
-    const store = temp.open({ dataDir, batchSize: 16 });
+    const store = temp.open({ dataDir, batchSize: 16, writer: 'worker' });
     for (let i = 0; i < 500; i++) {
       store.append(sampleEvent(i));
       expect(store.pending).toBeLessThan(16);
@@ -97,7 +98,12 @@ describe('AuditStore', () => {
 
   test('worker: flush and close wait for every batch, in order', () => {
     const dataDir = join(temp.dir(), 'data');
-    const store = AuditStore.open({ dataDir, batchSize: 64, workerScript: writeWorkerScript() });
+    const store = AuditStore.open({
+      dataDir,
+      batchSize: 64,
+      writer: 'worker',
+      workerScript: writeWorkerScript(),
+    });
     for (let i = 0; i < 1000; i++) store.append(sampleEvent(i));
     store.close();
     const stored = rows(dataDir);
@@ -110,7 +116,11 @@ describe('AuditStore', () => {
 
   test('falls back to the inline writer, and says why, when the worker script is absent', () => {
     const dataDir = join(temp.dir(), 'data');
-    const store = temp.open({ dataDir, workerScript: new URL('file:///nonexistent/worker.js') });
+    const store = temp.open({
+      dataDir,
+      writer: 'worker',
+      workerScript: new URL('file:///nonexistent/worker.js'),
+    });
     expect(store.writerMode).toEqual({
       mode: 'inline',
       reason: 'the compiled write worker (write-worker.js) is absent',
@@ -124,7 +134,7 @@ describe('AuditStore', () => {
     const dataDir = join(temp.dir(), 'data');
     const broken = join(temp.dir(), 'broken-worker.mjs');
     writeFileSync(broken, "throw new Error('boom');\n");
-    const store = temp.open({ dataDir, workerScript: pathToFileURL(broken) });
+    const store = temp.open({ dataDir, writer: 'worker', workerScript: pathToFileURL(broken) });
     store.append(sampleEvent(0));
     await vi.waitFor(() => expect(store.writerMode.mode).toBe('inline'), { timeout: 10_000 });
     expect(store.writerMode.reason).toContain('boom');

@@ -37,7 +37,7 @@ export function writeWorkerScript(format: 'esm' | 'cjs' = 'esm', outDir?: string
   return url;
 }
 
-/** Registers cleanup for the calling test file; returns a factory of fresh stores (worker writer unless asked). */
+/** Registers cleanup for the calling test file; returns a factory of fresh stores (the worker built for them when one asks for `writer: 'worker'`). */
 export function useTempStores(): {
   dir: () => string;
   open: (options?: Partial<AuditStoreOptions>) => AuditStore;
