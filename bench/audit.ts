@@ -10,7 +10,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AuditStore, verify } from '../src/audit/index.js';
-import { sampleEvent } from '../test/audit/fixtures/events.js';
+import { sampleEvent } from './audit-events.js';
 
 export interface AuditBenchResult {
   events: number;
@@ -22,6 +22,10 @@ export interface AuditBenchResult {
   eventsPerSec: number;
   verifySeconds: number;
   verified: boolean;
+  /** Which writer ran (`inline` when the worker was asked for but could not start). */
+  writer: 'worker' | 'inline';
+  /** Longest single `append` call: how long the publishing thread was held at worst. */
+  longestAppendMs: number;
 }
 
 /**
@@ -32,16 +36,27 @@ export interface AuditBenchResult {
 export function benchAudit({
   short = false,
   events = short ? 100_000 : 1_000_000,
-}: { short?: boolean; events?: number } = {}): AuditBenchResult {
+  writer = 'inline',
+}: {
+  short?: boolean;
+  events?: number;
+  writer?: 'worker' | 'inline';
+} = {}): AuditBenchResult {
   const dir = mkdtempSync(join(tmpdir(), 'cordon-bench-audit-'));
   try {
-    const store = AuditStore.open({ dataDir: dir });
+    const store = AuditStore.open({ dataDir: dir, writer });
     // A rotating pool, not `events` retained objects: a heap of a million live events would make
     // the benchmark measure V8's old-generation GC instead of the store.
     const pool = Array.from({ length: Math.min(events, 10_000) }, (_, i) => sampleEvent(i));
     const cpuStart = process.cpuUsage();
     const start = process.hrtime.bigint();
-    for (let i = 0; i < events; i++) store.append(pool[i % pool.length]!);
+    let longestAppendMs = 0;
+    for (let i = 0; i < events; i++) {
+      const before = performance.now();
+      store.append(pool[i % pool.length]!);
+      const took = performance.now() - before;
+      if (took > longestAppendMs) longestAppendMs = took;
+    }
     store.flush();
     const appendSeconds = Number(process.hrtime.bigint() - start) / 1e9;
     const cpu = process.cpuUsage(cpuStart);
@@ -57,6 +72,8 @@ export function benchAudit({
       loadAverage: loadavg()[0] ?? 0,
       verifySeconds,
       verified: check.ok && check.records === events,
+      writer: store.writerMode.mode,
+      longestAppendMs: Math.round(longestAppendMs * 100) / 100,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -64,5 +81,6 @@ export function benchAudit({
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  console.log(JSON.stringify(benchAudit({ short: process.argv.includes('--short') })));
+  const writer = process.argv.includes('--worker') ? 'worker' : 'inline';
+  console.log(JSON.stringify(benchAudit({ short: process.argv.includes('--short'), writer })));
 }

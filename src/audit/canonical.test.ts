@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { canonicalJson } from '../policy/index.js';
 import { canonicalBody, canonicalRecord, GENESIS_HASH, recordHash } from './canonical.js';
 import { sampleEvent } from '../../test/audit/fixtures/events.js';
+import { referenceCanonicalBody } from '../../test/audit/canonical-reference.js';
 
 const keyArb = fc.oneof(
   fc.string(),
@@ -22,7 +23,88 @@ const valueArb = fc.letrec((tie) => ({
   ),
 }));
 
+// Strings that stress escaping: quotes, backslashes, controls, lone surrogates, non-BMP.
+const textArb = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'binary' }),
+  fc.constantFrom(
+    '',
+    '"',
+    '\\',
+    '\u0000',
+    '\u001f',
+    '\u2028',
+    '\ud800',
+    '\udc00x',
+    '😀',
+    '</script>',
+  ),
+);
+const numberArb = fc.oneof(
+  fc.double(),
+  fc.integer(),
+  fc.constantFrom(-0, NaN, Infinity, -Infinity, 1e21, 5e-324, Number.MAX_SAFE_INTEGER),
+);
+const dictArb = fc.dictionary(
+  keyArb,
+  fc.oneof(textArb, numberArb, fc.boolean(), fc.constant(undefined)),
+  {
+    maxKeys: 6,
+  },
+);
+
+/** A sample event of any kind with its fields replaced by hostile values, keys in random order. */
+const eventArb = fc
+  .record({
+    i: fc.nat({ max: 1000 }),
+    text: textArb,
+    num: numberArb,
+    dict: dictArb,
+    argv: fc.array(textArb, { maxLength: 4 }),
+    drop: fc.constantFrom('episodeId', 'stepId', 'pid', 'nothing'),
+    shuffle: fc.boolean(),
+  })
+  .map(({ i, text, num, dict, argv, drop, shuffle }) => {
+    const event = sampleEvent(i) as unknown as Record<string, unknown>;
+    const out: Record<string, unknown> = { ...event, sandboxId: text, ts: num };
+    if ('argv' in out) out.argv = argv;
+    if ('details' in out) out.details = dict;
+    if ('finding' in out)
+      out.finding = { ...(out.finding as object), evidence: dict, reason: text };
+    if ('detail' in out || i % 7 === 0) out.detail = { labels: dict };
+    out[drop] = undefined;
+    if (!shuffle) return out;
+    return Object.fromEntries(Object.entries(out).reverse());
+  });
+
 describe('canonical form', () => {
+  test('canonicalBody gives the same bytes as the previous serialiser on hostile events', () => {
+    fc.assert(
+      fc.property(eventArb, (event) => {
+        const body = canonicalBody(event);
+        expect(body).toBe(referenceCanonicalBody(event));
+        expect(body).toBe(canonicalJson(event));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  test('canonicalBody matches the previous serialiser on arbitrary values', () => {
+    fc.assert(
+      fc.property(valueArb.value, (v) => {
+        expect(canonicalBody(v)).toBe(referenceCanonicalBody(v));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('stays exact past the shape cache bound (many distinct key sets)', () => {
+    for (let i = 0; i < 20_000; i++) {
+      const v = { [`k${i}`]: i, a: { [`${i % 97}`]: [i], z: null }, [`${i}`]: 'x' };
+      expect(canonicalBody(v)).toBe(referenceCanonicalBody(v));
+    }
+  });
+
   test('canonicalBody matches policy canonicalJson on arbitrary values', () => {
     fc.assert(
       fc.property(valueArb.value, (v) => {

@@ -27,31 +27,64 @@ interface Shape {
   quoted: string[];
 }
 
-// Events from one source share their keys in one order: cache the sorted, quoted key list per
-// insertion-ordered key list. Sorting was most of the cost. Bounded: dictionaries with
-// free-form keys (evidence, details) would otherwise grow it forever.
-const shapes = new Map<string, Shape>();
-const MAX_SHAPES = 4096;
+/** A node of the shape trie: one edge per key, in insertion order. */
+interface ShapeNode {
+  next: Map<string, ShapeNode>;
+  shape: Shape | undefined;
+}
 
-function shapeOf(obj: object): Shape {
-  const own = Object.keys(obj);
-  const signature = JSON.stringify(own); // unambiguous, unlike a join: [""] vs [], "a,b" vs "a","b"
-  let shape = shapes.get(signature);
-  if (!shape) {
-    const keys = own.sort(compareKeys);
-    shape = { keys, quoted: keys.map((k) => JSON.stringify(k) + ':') };
-    if (shapes.size >= MAX_SHAPES) shapes.clear();
-    shapes.set(signature, shape);
+// Events from one source share their keys in one order: cache the sorted, quoted key list per
+// insertion-ordered key list, found by walking a trie one key at a time (Map lookups on
+// internalised strings) rather than by building a signature string per object. Bounded: objects
+// with free-form keys (evidence, details) would otherwise grow it forever.
+const MAX_SHAPE_NODES = 16_384;
+let root: ShapeNode = { next: new Map(), shape: undefined };
+let shapeNodes = 0;
+
+function shapeOf(own: string[]): Shape {
+  let node = root;
+  for (let i = 0; i < own.length; i++) {
+    const key = own[i]!;
+    let child = node.next.get(key);
+    if (child === undefined) {
+      if (++shapeNodes > MAX_SHAPE_NODES) {
+        root = { next: new Map(), shape: undefined };
+        shapeNodes = 0;
+        return shapeOf(own);
+      }
+      child = { next: new Map(), shape: undefined };
+      node.next.set(key, child);
+    }
+    node = child;
   }
-  return shape;
+  if (node.shape === undefined) {
+    const keys = own.slice().sort(compareKeys);
+    node.shape = { keys, quoted: keys.map((k) => JSON.stringify(k) + ':') };
+  }
+  return node.shape;
+}
+
+// Printable ASCII without '"' or '\\': JSON.stringify would only add the quotes. Most event strings
+// (ids, kinds, paths, hosts) are, and the test costs a third of entering the JSON serialiser.
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** `JSON.stringify(text)`, faster for plain strings. */
+function quote(text: string): string {
+  return PLAIN.test(text) ? '"' + text + '"' : JSON.stringify(text);
+}
+
+/** `JSON.stringify` of a string or null. */
+function quoteOrNull(text: string | null): string {
+  return text === null ? 'null' : quote(text);
 }
 
 function serialise(value: unknown, key: string): string | undefined {
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      return quote(value);
     case 'number':
-      return Number.isFinite(value) ? JSON.stringify(value) : 'null';
+      // Number's own toString is what JSON.stringify prints for a finite number (-0 too: "0").
+      return Number.isFinite(value) ? '' + value : 'null';
     case 'boolean':
       return value ? 'true' : 'false';
     case 'object': {
@@ -59,18 +92,23 @@ function serialise(value: unknown, key: string): string | undefined {
       const withJson = value as { toJSON?: (k: string) => unknown };
       if (typeof withJson.toJSON === 'function') return serialise(withJson.toJSON(key), key);
       if (Array.isArray(value)) {
-        const items = value.map((item: unknown, i) => serialise(item, String(i)) ?? 'null');
-        return '[' + items.join(',') + ']';
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) out += ',';
+          out += serialise(value[i], String(i)) ?? 'null';
+        }
+        return out + ']';
       }
       const obj = value as Record<string, unknown>;
-      const { keys, quoted } = shapeOf(obj);
+      const { keys, quoted } = shapeOf(Object.keys(obj));
       let out = '';
       for (let i = 0; i < keys.length; i++) {
-        const s = serialise(obj[keys[i]!], keys[i]!);
+        const k = keys[i]!;
+        const s = serialise(obj[k], k);
         if (s === undefined) continue;
-        out += (out ? ',' : '') + quoted[i]! + s;
+        out += (out === '' ? '{' : ',') + quoted[i]! + s;
       }
-      return '{' + out + '}';
+      return out === '' ? '{}' : out + '}';
     }
     case 'bigint':
       throw new TypeError('Do not know how to serialize a BigInt');
@@ -109,19 +147,19 @@ export function canonicalRecord(r: HashedFields): string {
     '{"body":' +
     r.body +
     ',"episode_id":' +
-    JSON.stringify(r.episodeId) +
+    quoteOrNull(r.episodeId) +
     ',"kind":' +
-    JSON.stringify(r.kind) +
+    quote(r.kind) +
     ',"prev_hash":' +
-    JSON.stringify(r.prevHash) +
+    quote(r.prevHash) +
     ',"sandbox_id":' +
-    JSON.stringify(r.sandboxId) +
+    quote(r.sandboxId) +
     ',"seq":' +
     String(r.seq) +
     ',"severity":' +
-    JSON.stringify(r.severity) +
+    quoteOrNull(r.severity) +
     ',"step_id":' +
-    JSON.stringify(r.stepId) +
+    quoteOrNull(r.stepId) +
     ',"ts":' +
     JSON.stringify(r.ts) +
     '}'

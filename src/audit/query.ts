@@ -46,6 +46,10 @@ export interface SandboxSummary {
   worstSeverity: Severity | null;
 }
 
+/** `seq >=` the first seq of the earliest batch holding a record at or after a ts (`?`). */
+export const SINCE_SEQ_BOUND =
+  'seq >= (SELECT COALESCE(MIN(first_seq), 0) FROM chain_batches WHERE max_ts >= ?)';
+
 function whereClause(filter: QueryFilter): { sql: string; params: unknown[] } {
   const parts: string[] = [];
   const params: unknown[] = [];
@@ -58,6 +62,8 @@ function whereClause(filter: QueryFilter): { sql: string; params: unknown[] } {
   if (filter.stepId !== undefined) add('step_id = ?', filter.stepId);
   if (filter.kinds && filter.kinds.length > 0) {
     add(`kind IN (${filter.kinds.map(() => '?').join(',')})`, ...filter.kinds);
+    // Only findings have a severity: this term lets SQLite use the partial findings index.
+    if (filter.kinds.every((k) => k === 'finding')) add('severity IS NOT NULL');
   }
   if (filter.minSeverity !== undefined) {
     const allowed = SEVERITIES.slice(SEVERITIES.indexOf(filter.minSeverity));
@@ -65,7 +71,12 @@ function whereClause(filter: QueryFilter): { sql: string; params: unknown[] } {
   }
   if (filter.afterSeq !== undefined) add('seq > ?', filter.afterSeq);
   if (filter.beforeSeq !== undefined) add('seq < ?', filter.beforeSeq);
-  if (filter.sinceTs !== undefined) add('ts >= ?', filter.sinceTs);
+  if (filter.sinceTs !== undefined) {
+    add('ts >= ?', filter.sinceTs);
+    // No index on ts (it cost a quarter of every insert): start the scan at the first batch that
+    // holds a record this recent.
+    add(SINCE_SEQ_BOUND, filter.sinceTs);
+  }
   if (filter.untilTs !== undefined) add('ts < ?', filter.untilTs);
   return { sql: parts.length ? ' WHERE ' + parts.join(' AND ') : '', params };
 }

@@ -1,12 +1,13 @@
-import { statSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { EventBus, type CordonEvent } from '../events/index.js';
 import { GENESIS_HASH, recordHash } from './canonical.js';
 import { sampleEvent } from '../../test/audit/fixtures/events.js';
 import { AuditStore } from './store.js';
-import { useTempStores } from '../../test/audit/helpers.js';
+import { useTempStores, writeWorkerScript } from '../../test/audit/helpers.js';
 import { verify } from './verify.js';
 
 const temp = useTempStores();
@@ -43,21 +44,103 @@ describe('AuditStore', () => {
     expect(store.head()).toEqual({ seq: 5, hash: stored[4]!.hash });
   });
 
-  test('writes a full batch at once and a partial one after flushMs', async () => {
+  test('inline: writes a full batch at once and a partial one after flushMs', async () => {
     const dataDir = join(temp.dir(), 'data');
     const batches: number[] = [];
     const store = temp.open({
       dataDir,
+      writer: 'inline',
       batchSize: 4,
       flushMs: 20,
       onFlush: (b) => batches.push(b.count),
     });
+    expect(store.writerMode).toEqual({ mode: 'inline', reason: 'asked for' });
     for (let i = 0; i < 6; i++) store.append(sampleEvent(i));
     expect(rows(dataDir)).toHaveLength(4);
     expect(store.pending).toBe(2);
     await new Promise((r) => setTimeout(r, 80));
     expect(rows(dataDir)).toHaveLength(6);
     expect(batches).toEqual([4, 2]);
+  });
+
+  test('worker: append hands half a batch over without waiting for the commit', async () => {
+    const dataDir = join(temp.dir(), 'data');
+    const batches: number[] = [];
+    const store = temp.open({
+      dataDir,
+      batchSize: 8,
+      flushMs: 20,
+      writer: 'worker',
+      onFlush: (b) => batches.push(b.count),
+    });
+    expect(store.writerMode).toEqual({ mode: 'worker' });
+    for (let i = 0; i < 6; i++) store.append(sampleEvent(i));
+    // Four went to the worker at the fourth append; answers only arrive on the event loop, so
+    // nothing is settled yet: append returned without waiting for SQLite.
+    expect(store.pending).toBe(6);
+    // The worker thread starts on the first batch: allow for a loaded machine.
+    await vi.waitFor(() => expect(rows(dataDir)).toHaveLength(6), { timeout: 10_000 });
+    expect(batches).toEqual([4, 2]);
+    expect(store.pending).toBe(0);
+    expect(verify(store)).toMatchObject({ ok: true, records: 6 });
+  });
+
+  test('worker: never holds batchSize events uncommitted (what a crash can lose)', () => {
+    const dataDir = join(temp.dir(), 'data');
+    const store = temp.open({ dataDir, batchSize: 16, writer: 'worker' });
+    for (let i = 0; i < 500; i++) {
+      store.append(sampleEvent(i));
+      expect(store.pending).toBeLessThan(16);
+    }
+    store.flush();
+    expect(rows(dataDir)).toHaveLength(500);
+  });
+
+  test('worker: flush and close wait for every batch, in order', () => {
+    const dataDir = join(temp.dir(), 'data');
+    const store = AuditStore.open({
+      dataDir,
+      batchSize: 64,
+      writer: 'worker',
+      workerScript: writeWorkerScript(),
+    });
+    for (let i = 0; i < 1000; i++) store.append(sampleEvent(i));
+    store.close();
+    const stored = rows(dataDir);
+    expect(stored.map((r) => r.seq)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+    expect(stored.map((r) => (JSON.parse(r.body) as CordonEvent).id)).toEqual(
+      Array.from({ length: 1000 }, (_, i) => `e-${i}`),
+    );
+    expect(verify(dataDir)).toMatchObject({ ok: true, records: 1000 });
+  });
+
+  test('falls back to the inline writer, and says why, when the worker script is absent', () => {
+    const dataDir = join(temp.dir(), 'data');
+    const store = temp.open({
+      dataDir,
+      writer: 'worker',
+      workerScript: new URL('file:///nonexistent/worker.js'),
+    });
+    expect(store.writerMode).toEqual({
+      mode: 'inline',
+      reason: 'the compiled write worker (write-worker.js) is absent',
+    });
+    store.append(sampleEvent(0));
+    expect(store.flush()).toBe(1);
+    expect(verify(store)).toMatchObject({ ok: true, records: 1 });
+  });
+
+  test('a worker that dies is replaced by the inline writer, and no event is lost', async () => {
+    const dataDir = join(temp.dir(), 'data');
+    const broken = join(temp.dir(), 'broken-worker.mjs');
+    writeFileSync(broken, "throw new Error('boom');\n");
+    const store = temp.open({ dataDir, writer: 'worker', workerScript: pathToFileURL(broken) });
+    store.append(sampleEvent(0));
+    await vi.waitFor(() => expect(store.writerMode.mode).toBe('inline'), { timeout: 10_000 });
+    expect(store.writerMode.reason).toContain('boom');
+    store.append(sampleEvent(1));
+    expect(store.flush()).toBe(2);
+    expect(verify(store)).toMatchObject({ ok: true, records: 2 });
   });
 
   test('continues the chain after reopening, and two writers never fork it', () => {

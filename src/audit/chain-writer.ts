@@ -1,0 +1,126 @@
+/**
+ * Writing batches to the chain: in one IMMEDIATE transaction, read the tail, hash each record onto
+ * it and insert the rows, the head and the batch's ts range. Runs in the write worker
+ * (write-worker.ts) or, when that cannot start, on the store's thread.
+ */
+import type Database from 'better-sqlite3';
+import { GENESIS_HASH, recordHash, type HashedFields } from './canonical.js';
+import { WRITE_BATCH_SQL, WRITE_META_SQL, type ChainPoint } from './schema.js';
+
+/** Queued events, one array per column (cheap to build and to post to a worker). */
+export interface Batch {
+  ts: number[];
+  kind: string[];
+  sandboxId: string[];
+  episodeId: (string | null)[];
+  stepId: (string | null)[];
+  severity: (string | null)[];
+  /** Canonical JSON of each event. */
+  body: string[];
+}
+
+export function emptyBatch(): Batch {
+  return { ts: [], kind: [], sandboxId: [], episodeId: [], stepId: [], severity: [], body: [] };
+}
+
+// One object reused for every record hashed on a thread: hashing reads it, nothing keeps it.
+const fields: HashedFields = {
+  seq: 0,
+  ts: 0,
+  kind: '',
+  sandboxId: '',
+  episodeId: null,
+  stepId: null,
+  severity: null,
+  body: '',
+  prevHash: '',
+};
+
+/**
+ * Where the next record goes: after the last row, the anchor (all pruned) or the head, whichever
+ * is furthest. A head beyond the last row means rows were cut off the end: new records continue
+ * after the head so the gap stays visible to verify instead of being papered over.
+ */
+export function chainTail(db: Database.Database): () => ChainPoint {
+  const last = db.prepare('SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1');
+  const meta = db.prepare('SELECT seq, hash FROM chain_meta WHERE key = ?');
+  return () => {
+    let tail = (last.get() ?? meta.get('anchor')) as ChainPoint | undefined;
+    const head = meta.get('head') as ChainPoint | undefined;
+    if (head && (!tail || head.seq > tail.seq)) tail = head;
+    return tail ? { seq: tail.seq, hash: tail.hash } : { seq: 0, hash: GENESIS_HASH };
+  };
+}
+
+/** Rows per multi-row INSERT: one statement step per 32 records instead of one per record. */
+const ROWS_PER_INSERT = 32;
+const COLUMNS = 10;
+
+function insertSql(rows: number): string {
+  const row = `(${Array.from({ length: COLUMNS }, () => '?').join(', ')})`;
+  return (
+    'INSERT INTO records (seq, ts, kind, sandbox_id, episode_id, step_id, severity, body, ' +
+    `prev_hash, hash) VALUES ${Array.from({ length: rows }, () => row).join(', ')}`
+  );
+}
+
+/** Prepares the statements once; the returned function commits one batch. */
+export function chainWriter(db: Database.Database): (batch: Batch) => ChainPoint {
+  const insertOne = db.prepare(insertSql(1));
+  const insertMany = db.prepare(insertSql(ROWS_PER_INSERT));
+  const params: (string | number | null)[] = new Array<string | number | null>(
+    COLUMNS * ROWS_PER_INSERT,
+  );
+  const tailOf = chainTail(db);
+  const writeMeta = db.prepare(WRITE_META_SQL);
+  const writeBatch = db.prepare(WRITE_BATCH_SQL);
+  // The tail is read inside the (IMMEDIATE) transaction, so a second writer process or a
+  // concurrent prune can never fork the chain.
+  const write = db.transaction((batch: Batch): ChainPoint => {
+    let { seq, hash: prevHash } = tailOf();
+    const firstSeq = seq + 1;
+    const n = batch.body.length;
+    const bulk = n - (n % ROWS_PER_INSERT);
+    let minTs = Infinity;
+    let maxTs = -Infinity;
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      fields.seq = ++seq;
+      fields.ts = batch.ts[i]!;
+      fields.kind = batch.kind[i]!;
+      fields.sandboxId = batch.sandboxId[i]!;
+      fields.episodeId = batch.episodeId[i]!;
+      fields.stepId = batch.stepId[i]!;
+      fields.severity = batch.severity[i]!;
+      fields.body = batch.body[i]!;
+      fields.prevHash = prevHash;
+      const hash = recordHash(fields);
+      const row: (string | number | null)[] = [
+        seq,
+        fields.ts,
+        fields.kind,
+        fields.sandboxId,
+        fields.episodeId,
+        fields.stepId,
+        fields.severity,
+        fields.body,
+        prevHash,
+        hash,
+      ];
+      if (i < bulk) {
+        for (let c = 0; c < COLUMNS; c++) params[at++] = row[c]!;
+        if (at === params.length) {
+          insertMany.run(params);
+          at = 0;
+        }
+      } else insertOne.run(row);
+      if (fields.ts < minTs) minTs = fields.ts;
+      if (fields.ts > maxTs) maxTs = fields.ts;
+      prevHash = hash;
+    }
+    if (seq >= firstSeq) writeBatch.run(firstSeq, seq, minTs, maxTs);
+    writeMeta.run('head', seq, prevHash, Date.now());
+    return { seq, hash: prevHash };
+  });
+  return (batch) => write.immediate(batch);
+}
