@@ -193,7 +193,7 @@ export function buildProgram(options: ProgramOptions): string {
   // Mirrors droppedInKernel(). The prefixes are compared as little-endian words (one read);
   // the path is copied only when one matches. No variable holds it: the stack is 512 bytes.
   const open = (path: string, flags: string): string =>
-    `    $w = *uptr((uint64 *)${path});
+    `    $w = (uint64)*uptr((uint64 *)${path});
     if (!((${flags} & ${WRITE_FLAGS}) == 0 && (($w & 0xffffffffff) == ${wordOf('/usr/')} || ($w & 0xffffffff) == ${wordOf('/lib')} || ($w == ${wordOf('/etc/ld.')} && *uptr((uint64 *)(${path} + 8)) == ${wordOf('so.cache')} && *uptr((uint8 *)(${path} + 16)) == 0)) && !strcontains(${ustr(path)}, "/."))) {
   ${file('open', path, flags)}
     }`;
