@@ -84,7 +84,7 @@ export async function benchContainment(options: BenchOptions = {}): Promise<Row[
   if (process.env.CORDON_ISOLATED !== '1') {
     throw new Error('run the containment benchmark inside scripts/isolated.sh (it creates netns)');
   }
-  const trials = options.short ? 3 : 30;
+  const trials = options.short ? 3 : 60;
   const rt = await CordonRuntime.start({ network: 'cordon', monitor: 'ebpf' });
   const rows: Row[] = [];
   try {

@@ -125,7 +125,10 @@ export const BENCHMARKS: BenchEntry[] = [
           cordon: single(r.onMs),
           peers: { 'monitoring off': measured(r.offMs) },
           target: 'overhead < 5%',
-          note: `overhead ${r.overheadPct}%, ${r.eventsPerBuild} events per build; Tetragon ~10.6% (published)`,
+          note:
+            `overhead ${r.overheadPct}%, ${r.eventsPerBuild} events per build; CPU per build: build ` +
+            `${r.buildCpuOffMs} ms off / ${r.buildCpuOnMs} ms on, bpftrace ${r.bpftraceCpuMs} ms, ` +
+            `cordon ${r.cordonCpuMs} ms; Tetragon ~10.6% (published)`,
         },
       ];
     },

@@ -16,7 +16,16 @@
  * Syscalls are traced through the two raw_syscalls tracepoints rather than one tracepoint each:
  * bpftrace 0.17 spends about 0.2 s per probe compiling and attaching, so 40 probes took 8 s to
  * start on a loaded 2-core host, 5 probes take about 2 s.
+ *
+ * Cost: these probes run on every syscall of the host, so the common case must stay a few
+ * compares. Only cgroups in the kernel map `@w` are traced: cordon adds and removes them with a
+ * control call the program recognises (`WATCH_OFFSET`), so other processes, other cordon
+ * instances' sandboxes and unwatched cgroups never reach user space. Syscall ids are compared
+ * before any map lookup. Read-only opens of the host's software trees are dropped in the kernel
+ * (`droppedInKernel`): a C compiler makes thousands per build.
  */
+
+import { isSoftwareTreePath } from './sensitive-paths.js';
 
 export const SYNC_COMM = 'cordon-sync';
 
@@ -54,7 +63,8 @@ type SyscallName =
   | 'tgkill'
   | 'bpf'
   | 'mount'
-  | 'memfd_create';
+  | 'memfd_create'
+  | 'pread64';
 
 /** Syscall numbers per architecture (arm64 has no legacy open/unlink/rename/chmod). */
 const SYSCALLS: Record<string, Partial<Record<SyscallName, number>>> = {
@@ -83,6 +93,7 @@ const SYSCALLS: Record<string, Partial<Record<SyscallName, number>>> = {
     bpf: 321,
     mount: 165,
     memfd_create: 319,
+    pread64: 17,
   },
   arm64: {
     execve: 221,
@@ -105,18 +116,49 @@ const SYSCALLS: Record<string, Partial<Record<SyscallName, number>>> = {
     bpf: 280,
     mount: 40,
     memfd_create: 279,
+    pread64: 67,
   },
 };
 
 export interface ProgramOptions {
   /** v2 cgroup ids whose events are dropped in the kernel (the host root and cordon's own). */
   excludeCgroupIds: readonly number[];
+  /** The cordon process (tgid) allowed to add and remove watched cgroups (see `watchControl`). */
+  controlPid: number;
   /** `process.arch` of the host (default: this process's). */
   arch?: string;
 }
 
 export function supportedArch(arch: string = process.arch): boolean {
   return arch in SYSCALLS;
+}
+
+/**
+ * The control call: cordon issues `pread64(fd of /dev/null, buf, count, WATCH_OFFSET + cgroupId)`
+ * and the program, seeing it at syscall entry from `controlPid`, adds (count 1) or removes
+ * (count 2) the cgroup in `@w` before the call returns. No user-space path into a bpftrace map
+ * exists, and this costs one syscall instead of a process spawn; offsets from 2^62 up are never
+ * read by anything real.
+ */
+export const WATCH_OFFSET = 1n << 62n;
+export const WATCH_COUNT = { add: 1, remove: 2 } as const;
+
+/** Write flags that make an open a write (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC). */
+export const WRITE_FLAGS = 0o1 | 0o2 | 0o100 | 0o1000;
+
+/**
+ * True when the program drops this file record in the kernel: a read-only open of a path
+ * `isSoftwareTreePath` accepts, which `matchSensitive` never reports. Mirrors the program's test.
+ */
+export function droppedInKernel(op: number, flags: number, path: string): boolean {
+  return op === FILE_OPS.open && (flags & WRITE_FLAGS) === 0 && isSoftwareTreePath(path);
+}
+
+/** The first (up to 8) bytes of `text` as a little-endian u64, in hex. */
+function wordOf(text: string): string {
+  const bytes = Buffer.alloc(8);
+  bytes.write(text, 'latin1');
+  return `0x${bytes.readBigUInt64LE().toString(16)}`;
 }
 
 const a = (i: number): string => `args->args[${i}]`;
@@ -128,23 +170,41 @@ export function buildProgram(options: ProgramOptions): string {
   const nr = SYSCALLS[options.arch ?? process.arch];
   if (!nr) throw new Error(`no syscall table for ${options.arch ?? process.arch}`);
   const ids = options.excludeCgroupIds.length > 0 ? options.excludeCgroupIds : [1];
+  // Cheap compares first: host processes stop at the cgroup test, other syscalls at the id test,
+  // before the map lookup. Syscall ids are tested in the body: the verifier rejects the ctx
+  // access LLVM makes of repeated `args->id` in a predicate.
   const notHost = ids.map((id) => `cgroup != ${id}`).join(' && ');
+  const watched = `${notHost} && @w[cgroup]`;
+  const idTest = (names: SyscallName[], v = 'args->id'): string =>
+    names
+      .map((n) => nr[n])
+      .filter((n): n is number => n !== undefined)
+      .map((n) => `${v} == ${n}`)
+      .join(' || ');
   const cases: string[] = [];
+  const entryNames: SyscallName[] = [];
   const on = (names: SyscallName[], body: string): void => {
-    const present = names.map((n) => nr[n]).filter((n): n is number => n !== undefined);
-    if (present.length > 0)
-      cases.push(`(${present.map((n) => `$id == ${n}`).join(' || ')}) {\n${body}\n  }`);
+    const test = idTest(names, '$id');
+    entryNames.push(...names);
+    if (test) cases.push(`(${test}) {\n${body}\n  }`);
   };
   const file = (op: keyof typeof FILE_OPS, path: string, flags: string): string =>
     `    @fp[tid] = ${path}; @ff[tid] = (int64)${flags}; @fo[tid] = ${FILE_OPS[op]};`;
+  // Mirrors droppedInKernel(). The prefixes are compared as little-endian words (one read);
+  // the path is copied only when one matches. No variable holds it: the stack is 512 bytes.
+  const open = (path: string, flags: string): string =>
+    `    $w = (uint64)*uptr((uint64 *)${path});
+    if (!((${flags} & ${WRITE_FLAGS}) == 0 && (($w & 0xffffffffff) == ${wordOf('/usr/')} || ($w & 0xffffffff) == ${wordOf('/lib')} || ($w == ${wordOf('/etc/ld.')} && *uptr((uint64 *)(${path} + 8)) == ${wordOf('so.cache')} && *uptr((uint8 *)(${path} + 16)) == 0)) && !strcontains(${ustr(path)}, "/."))) {
+  ${file('open', path, flags)}
+    }`;
   const numeric = (name: string, x: string, y = '0', z = '0'): string =>
     `    printf("S\\t%llu\\t%d\\t${name}\\t%lld\\t%lld\\t%lld\\n", cgroup, pid, (int64)${x}, (int64)${y}, (int64)${z});`;
   const withText = (name: string, x: string, y: string, text: string): string =>
     `    printf("P\\t%llu\\t%d\\t${name}\\t%lld\\t%lld\\t%s\\n", cgroup, pid, (int64)${x}, (int64)${y}, ${ustr(text)});`;
 
-  on(['open'], file('open', a(0), a(1)));
-  on(['openat'], file('open', a(1), a(2)));
-  on(['openat2'], file('open', a(1), `*uptr((uint64 *)${a(2)})`));
+  on(['open'], open(a(0), a(1)));
+  on(['openat'], open(a(1), a(2)));
+  on(['openat2'], open(a(1), `*uptr((uint64 *)${a(2)})`));
   on(['unlink'], file('unlink', a(0), '0'));
   on(['unlinkat'], file('unlink', a(1), '0'));
   on(['rename'], `${file('rename', a(0), '0')}\n    @fp2[tid] = ${a(1)};`);
@@ -183,17 +243,32 @@ export function buildProgram(options: ProgramOptions): string {
     }`,
   );
 
-  return `tracepoint:sched:sched_process_exec /${notHost}/ {
+  const exitNames: SyscallName[] = [
+    ...(['open', 'openat', 'openat2', 'unlink', 'unlinkat'] as const),
+    ...(['rename', 'renameat', 'renameat2', 'chmod', 'fchmodat', 'fchmodat2', 'connect'] as const),
+  ];
+  return `tracepoint:sched:sched_process_exec /${watched}/ {
   printf("E\\t%llu\\t%d\\t%d\\t%d\\t%d\\t%s\\n", cgroup, pid, curtask->real_parent->tgid, uid, args->old_pid, str(args->filename));
 }
-tracepoint:sched:sched_process_exit /${notHost} && args->group_dead/ {
+tracepoint:sched:sched_process_exit /args->group_dead && ${watched}/ {
   printf("X\\t%llu\\t%d\\t%d\\n", cgroup, pid, curtask->exit_code);
 }
-tracepoint:raw_syscalls:sys_enter /${notHost}/ {
+tracepoint:raw_syscalls:sys_enter /pid == ${options.controlPid} || (${notHost})/ {
   $id = args->id;
+  if (pid == ${options.controlPid}) {
+    if ($id == ${nr.pread64 ?? -1} && args->args[3] >= ${WATCH_OFFSET}) {
+      $cg = args->args[3] - ${WATCH_OFFSET};
+      if (args->args[2] == ${WATCH_COUNT.add}) { @w[$cg] = 1; }
+      else if (args->args[2] == ${WATCH_COUNT.remove}) { delete(@w[$cg]); }
+    }
+    return;
+  }
+  if (!(${idTest(entryNames, '$id')}) || !@w[cgroup]) { return; }
   if ${cases.join(' else if ')}
 }
 tracepoint:raw_syscalls:sys_exit /${notHost}/ {
+  $id = args->id;
+  if (!(${idTest(exitNames, '$id')}) || !@w[cgroup]) { return; }
   if (@fp[tid] != 0) {
     printf("F\\t%llu\\t%d\\t%d\\t%lld\\t%lld\\t%s\\n", cgroup, pid, @fo[tid], args->ret, @ff[tid], ${ustr('@fp[tid]')});
     if (@fp2[tid] != 0) {

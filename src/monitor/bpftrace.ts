@@ -5,14 +5,28 @@
  * A crash is never silent: coverage goes off with the reason and `onError` is called.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, existsSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CordonError } from '../errors.js';
 import type { Attribution, EventBus } from '../events/index.js';
 import { BpfEventTranslator } from './bpf-events.js';
-import { buildProgram, supportedArch, SYNC_COMM } from './bpftrace-program.js';
+import {
+  buildProgram,
+  supportedArch,
+  SYNC_COMM,
+  WATCH_COUNT,
+  WATCH_OFFSET,
+} from './bpftrace-program.js';
 import { parseLine } from './bpftrace-parse.js';
 import { ensureTracefs, findBpftrace, hostCgroupIds } from './probe.js';
 import { WatchRegistry } from './watch-registry.js';
@@ -55,9 +69,13 @@ export class BpfMonitor {
   private restarts = 0;
   private stopping = false;
   private stderrTail: string[] = [];
+  /** /dev/null, read at a magic offset to add or remove a watched cgroup in the kernel map. */
+  private readonly controlFd = openSync('/dev/null', 'r');
+  private readonly controlBuf = Buffer.alloc(2);
   /** Resolves once probes are attached and a sync marker came back; rejects on failure. */
   ready: Promise<void>;
-  stats = { lines: 0, lostEvents: 0, probes: 0 };
+  /** `records`: event records from the kernel (markers and bpftrace's own messages left out). */
+  stats = { lines: 0, records: 0, lostEvents: 0, probes: 0 };
 
   private constructor(private readonly options: BpfMonitorOptions) {
     this.translator = new BpfEventTranslator(options.bus, this.registry);
@@ -89,18 +107,24 @@ export class BpfMonitor {
 
   /** Publishes events of `target`'s cgroup (and those below it) until the returned function runs. */
   watch(target: BpfWatch): () => void {
-    const remove = this.registry.add({
+    const entry = {
       sandboxId: target.sandboxId,
       cgroupId: target.cgroupId,
       dir: target.cgroupDir,
       attribution: target.attribution,
       armOnExec: target.armOnExec,
-    });
+    };
+    const remove = this.registry.add(entry);
+    // The kernel traces the cgroup from here on: the map is updated before readSync returns.
+    for (const id of this.registry.idsOf(entry)) this.control(id, 'add');
     let done = false;
     return () => {
       if (done) return;
       done = true;
-      setTimeout(remove, UNWATCH_GRACE_MS).unref();
+      setTimeout(() => {
+        for (const id of this.registry.idsOf(entry)) this.control(id, 'remove');
+        remove();
+      }, UNWATCH_GRACE_MS).unref();
     };
   }
 
@@ -148,6 +172,13 @@ export class BpfMonitor {
       clearTimeout(timer);
     }
     rmSync(this.markerDir, { recursive: true, force: true });
+    closeSync(this.controlFd);
+  }
+
+  /** Adds or removes one cgroup in the program's map of traced cgroups (see WATCH_OFFSET). */
+  private control(cgroupId: number, op: keyof typeof WATCH_COUNT): void {
+    if (this.stopping) return;
+    readSync(this.controlFd, this.controlBuf, 0, WATCH_COUNT[op], WATCH_OFFSET + BigInt(cgroupId));
   }
 
   private unavailable(message: string): CordonError {
@@ -161,7 +192,7 @@ export class BpfMonitor {
     if (!bpftrace) return this.fail('bpftrace is not installed');
     if (!ensureTracefs()) return this.fail('tracefs is not mounted and could not be mounted');
     if (!supportedArch()) return this.fail(`no syscall table for ${process.arch}`);
-    const program = buildProgram({ excludeCgroupIds: hostCgroupIds() });
+    const program = buildProgram({ excludeCgroupIds: hostCgroupIds(), controlPid: process.pid });
     // setpriv: bpftrace dies with cordon even on SIGKILL (its probes would otherwise linger).
     const child = spawn('setpriv', ['--pdeathsig', 'KILL', bpftrace, '-f', 'json', '-e', program], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -180,7 +211,10 @@ export class BpfMonitor {
           resolve();
         } else if (rec.t === 'sync') this.syncWaiters.get(rec.pid)?.();
         else if (rec.t === 'lost') this.stats.lostEvents += rec.events;
-        else this.translator.handle(rec);
+        else {
+          this.stats.records += 1;
+          this.translator.handle(rec);
+        }
       });
       createInterface({ input: child.stderr }).on('line', (line) => {
         if (/RLIMIT_MEMLOCK/.test(line)) return; // harmless on modern kernels
@@ -204,6 +238,9 @@ export class BpfMonitor {
       await Promise.race([attached, timeout]);
       this.state = { live: true };
       await this.sync(Math.max(1000, timeoutMs / 2));
+      // The map exists once the marker came back (bpftrace announces probes before attaching
+      // them); a restarted program starts empty: sandboxes watched meanwhile go back in.
+      for (const id of this.registry.ids()) this.control(id, 'add');
     } catch (error) {
       clearTimeout(timer);
       if (child.exitCode === null) child.kill('SIGKILL');

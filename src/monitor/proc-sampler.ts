@@ -128,8 +128,10 @@ export class ProcSampler {
       if (before && before.exe === exe && w.mode === 'facts' && before.socketStdio) continue;
       const stdio = readStdio(pid);
       if (stdio === undefined) continue; // exited between the listing and now
-      const argv = readArgv(pid) ?? [];
       const socketStdio = hasSocket(stdio);
+      // Facts mode publishes only a turn to a socket: a known image without one needs no argv.
+      if (before && before.exe === exe && w.mode === 'facts' && !socketStdio) continue;
+      const argv = readArgv(pid) ?? [];
       const changedImage = !before || before.exe !== exe || before.argv0 !== argv[0];
       w.seen.set(pid, { exe, argv0: argv[0], socketStdio });
       const becameSocket = !!before && socketStdio && !before.socketStdio;

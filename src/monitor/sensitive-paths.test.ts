@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { argv0Mismatch, fdKind } from './proc-facts.js';
+import { droppedInKernel, FILE_OPS } from './bpftrace-program.js';
 import { absolutize, matchSensitive } from './sensitive-paths.js';
 
 describe('sensitive paths', () => {
@@ -76,5 +77,43 @@ describe('process facts', () => {
     ['/workspace/miner', 'sshd', true],
   ])('%s run as %s: mismatch %s', (exe, argv0, expected) => {
     expect(argv0Mismatch(exe, argv0)).toBe(expected);
+  });
+});
+
+describe('the kernel-side drop of read-only opens', () => {
+  test.each([
+    '/usr/include/stdio.h',
+    '/usr/lib/x86_64-linux-gnu/libc.so.6',
+    '/lib/x86_64-linux-gnu/libm.so.6',
+    '/lib64/ld-linux-x86-64.so.2',
+    '/etc/ld.so.cache',
+    '/usr/share/locale/C.utf8/LC_MESSAGES/libc.mo',
+  ])('drops %s, which no pattern matches for a read', (path) => {
+    expect(droppedInKernel(FILE_OPS.open, 0, path)).toBe(true);
+    expect(matchSensitive(path, false)).toBeNull();
+  });
+
+  test.each([
+    ['/usr/../root/.ssh/id_rsa', 0],
+    ['/usr/share/./x/.bashrc', 0],
+    ['/lib/../etc/shadow', 0],
+    ['/usr/lib/systemd/system/evil.service', 0o101], // a write
+    ['/etc/ld.so.cache.d', 0],
+    ['/etc/shadow', 0],
+    ['usr/include/stdio.h', 0], // relative: resolved in user space
+  ])('keeps %s (flags %o)', (path, flags) => {
+    expect(droppedInKernel(FILE_OPS.open, flags, path)).toBe(false);
+  });
+
+  test('a write under the software trees is still reported, a read is not', () => {
+    expect(matchSensitive('/usr/lib/systemd/system/evil.service', true)).toEqual({
+      tag: 'persistence',
+    });
+    expect(matchSensitive('/usr/lib/systemd/system/evil.service', false)).toBeNull();
+  });
+
+  test('keeps every non-open operation', () => {
+    expect(droppedInKernel(FILE_OPS.unlink, 0, '/usr/bin/x')).toBe(false);
+    expect(droppedInKernel(FILE_OPS.chmod, 0, '/usr/bin/x')).toBe(false);
   });
 });

@@ -51,10 +51,24 @@ const PATTERNS: readonly [RegExp, string][] = [
 const WRITES_ONLY = new Set(['log', 'network-config']);
 
 /**
+ * True for paths in the host's software trees (`/usr/`, `/lib*`, and the loader's cache) with
+ * no dot component, so no dotfile and no `..` out of them. Reads of these are never sensitive:
+ * the trees are the host's, bound read-only, and a compiler opens thousands of them, so the eBPF
+ * program drops such reads in the kernel (`bpftrace-program.ts` makes the same test).
+ */
+export function isSoftwareTreePath(path: string): boolean {
+  return (
+    path === '/etc/ld.so.cache' ||
+    ((path.startsWith('/usr/') || path.startsWith('/lib')) && !path.includes('/.'))
+  );
+}
+
+/**
  * Returns why `path` is sensitive, or null. `path` should be absolute when the cwd is known;
  * `write` says whether the access modifies (write/create/truncate open, unlink, rename, chmod).
  */
 export function matchSensitive(path: string, write = true): SensitiveMatch | null {
+  if (!write && isSoftwareTreePath(path)) return null;
   for (const [re, tag] of PATTERNS) {
     if (re.test(path)) return !write && WRITES_ONLY.has(tag) ? null : { tag };
   }

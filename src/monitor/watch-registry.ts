@@ -32,11 +32,23 @@ export class WatchRegistry {
   /** Ids looked up and not found since the last change, so unrelated cgroups cost one walk. */
   private readonly misses = new Set<number>();
 
+  /** Registers `entry` and the cgroups already nested below its directory. */
   add(entry: WatchEntry): () => void {
     this.byId.set(entry.cgroupId, entry);
     this.roots.add(entry);
     this.misses.clear();
+    if (entry.dir) this.scan(entry, entry.dir, 4);
     return () => this.remove(entry);
+  }
+
+  /** Every cgroup id attributed to `entry` (its own and the nested ones found so far). */
+  idsOf(entry: WatchEntry): number[] {
+    return [...this.byId].filter(([, e]) => e === entry).map(([id]) => id);
+  }
+
+  /** Every watched cgroup id. */
+  ids(): number[] {
+    return [...this.byId.keys()];
   }
 
   get size(): number {

@@ -193,6 +193,34 @@ describe.skipIf(skip)(`eBPF monitor (skipped when unavailable: ${why || 'availab
     60_000,
   );
 
+  test('the kernel passes on nothing from an unwatched cgroup', async () => {
+    await monitor.flush();
+    const before = monitor.ebpf!.stats.records;
+    for (let i = 0; i < 5; i++) await runIn(other.procs, ['/bin/cat', '/etc/hostname']);
+    await monitor.flush();
+    expect(monitor.ebpf!.stats.records - before).toBe(0);
+  });
+
+  test('read-only opens under /usr are dropped in the kernel, a /usr/.. path to a secret is not', async () => {
+    const home = join(tmp, 'home2');
+    mkdirSync(join(home, '.ssh'), { recursive: true });
+    writeFileSync(join(home, '.ssh', 'id_rsa'), 'not a key');
+    const many = Array.from({ length: 200 }, () => '/usr/share/common-licenses/GPL-3');
+    await monitor.flush();
+    const before = monitor.ebpf!.stats.records;
+    const bulk = await runIn(watched.procs, ['/bin/cat', ...many], { stdout: 'ignore' });
+    await monitor.flush();
+    expect(bulk.code).toBe(0);
+    // exec, its argv (20 at most), the loader's few opens, exit: far fewer than 200 opens.
+    expect(monitor.ebpf!.stats.records - before).toBeLessThan(60);
+    const sneaky = `/usr/..${join(home, '.ssh', 'id_rsa')}`;
+    const run = await runIn(watched.procs, ['/bin/cat', sneaky], { stdout: 'ignore' });
+    await monitor.flush();
+    expect(ofPid('file.access', run.pid)).toContainEqual(
+      expect.objectContaining({ path: sneaky, op: 'open', result: 0 }),
+    );
+  });
+
   // Last: after a crash every sandbox also falls back to the /proc sampler's full mode.
   test('a crash of bpftrace turns coverage off with the reason, calls onError, and restarts once', async () => {
     const pid = monitor.ebpf?.pid;

@@ -93,6 +93,27 @@ describe('Sandbox (live)', () => {
     expect((await sb.exec(['true'])).exitCode).toBe(0);
   });
 
+  test('killTree ends a tree that keeps forking, leaving none of its children behind', async () => {
+    const sb = await create();
+    const running = sb.exec(['sh', '-c', 'while :; do sleep 60 & sleep 0.01; done']);
+    const cmdline = (pid: number): string => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    await new Promise((r) => setTimeout(r, 300));
+    const victim = sb.hostPids().find((pid) => cmdline(pid).startsWith('sh\0-c'));
+    expect(victim).toBeDefined();
+    const killed = await sb.killTree(victim!);
+    expect(killed.length).toBeGreaterThan(5);
+    const r = await running;
+    expect(r.signal).toBe('SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(sb.hostPids().filter((pid) => cmdline(pid).startsWith('sleep'))).toEqual([]);
+  });
+
   test('terminate ends running execs with killedByPolicy; destroy leaves nothing behind', async () => {
     const sb = await create({ graceMs: 200 });
     const running = sb.exec(['sleep', '30']);
