@@ -345,7 +345,7 @@ describe.skipIf(skip)(`cordon-init hostile frames (${skip ? why : 'bwrap'})`, ()
       { type: 'error', id: 6, message: 'no such exec' },
       { type: 'error', id: 7, message: 'unknown request type' },
       expect.objectContaining({ type: 'started', id: 8 }),
-      { type: 'exit', id: 8, code: 0, signal: null },
+      { type: 'exit', id: 8, code: 0, signal: null, eventsWritten: expect.any(Number) },
     ]);
     raw.end();
     expect(await second.exited).toBe(0);
