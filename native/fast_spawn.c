@@ -4,7 +4,7 @@
  * until the child has exec'd: with a server's heap that cost 15-30 ms per sandbox, most of what
  * creating one through the API cost. posix_spawn shares the parent's memory until exec.
  *
- *   spawn(file, argv[], env[], stdio[]) -> { pid, pidfd, fds[] }
+ *   spawn(file, argv[], env[], stdio[]) -> Promise<{ pid, pidfd, fds[] }>  (on a libuv pool thread)
  *     stdio[i] for child fd i: "ignore" (/dev/null), "inherit" (the parent's fd i) or "pipe"
  *     (a unix socketpair, as libuv makes for Node's "pipe"). fds[i] is the parent's end
  *     (close-on-exec, non-blocking) or -1.
@@ -15,6 +15,9 @@
  *
  * One native thread waits on every watched pidfd with epoll and reaps through waitid(P_PIDFD),
  * so libuv (which only reaps its own children) and this module never race for a child.
+ * The spawn itself runs on a libuv pool thread: under load the child can take milliseconds to be
+ * scheduled and exec, and the JS thread should not wait for it. Pool threads live as long as the
+ * process, so cordon-launch's PR_SET_PDEATHSIG (tied to its parent thread) still means "cordon died".
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -181,6 +184,129 @@ static int lift(int fd) {
   return high;
 }
 
+/* One spawn request: parsed on the JS thread, run on a libuv pool thread, answered on the JS thread. */
+struct spawn_job {
+  napi_async_work work;
+  napi_deferred deferred;
+  char file[4096];
+  char **args, **envs;
+  char *arg_buf, *env_buf;
+  uint32_t nstdio;
+  char kinds[MAX_STDIO]; /* 'i'gnore, 'h'erit, 'p'ipe */
+  /* results */
+  pid_t pid;
+  int pidfd;
+  int parent_fd[MAX_STDIO];
+  int err;
+  const char *failed;
+};
+
+static void free_job(struct spawn_job *job) {
+  free(job->args);
+  free(job->envs);
+  free(job->arg_buf);
+  free(job->env_buf);
+  free(job);
+}
+
+/* On a pool thread: no N-API calls here. The JS thread never waits for the child's exec. */
+static void run_job(napi_env env, void *data) {
+  (void)env;
+  struct spawn_job *job = data;
+  int child_fd[MAX_STDIO];
+  for (int i = 0; i < MAX_STDIO; i++) child_fd[i] = job->parent_fd[i] = -1;
+  job->pidfd = -1;
+  for (uint32_t i = 0; i < job->nstdio && !job->failed; i++) {
+    int pair[2] = {-1, -1};
+    if (job->kinds[i] == 'i') {
+      child_fd[i] = lift(open("/dev/null", O_RDWR | O_CLOEXEC));
+      if (child_fd[i] < 0) job->failed = "open /dev/null";
+    } else if (job->kinds[i] == 'h') {
+      child_fd[i] = lift(fcntl((int)i, F_DUPFD_CLOEXEC, FD_FLOOR));
+      if (child_fd[i] < 0) job->failed = "dup";
+    } else if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+      job->failed = "socketpair";
+    } else {
+      child_fd[i] = lift(pair[0]);
+      job->parent_fd[i] = lift(pair[1]);
+      fcntl(job->parent_fd[i], F_SETFL, fcntl(job->parent_fd[i], F_GETFL) | O_NONBLOCK);
+    }
+    if (job->failed) job->err = errno;
+  }
+  if (!job->failed) {
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_init(&actions);
+    for (uint32_t i = 0; i < job->nstdio; i++) {
+      posix_spawn_file_actions_adddup2(&actions, child_fd[i], (int)i);
+    }
+    /* Only the stdio asked for: a descriptor Node holds without close-on-exec stays behind. */
+    posix_spawn_file_actions_addclosefrom_np(&actions, (int)job->nstdio);
+    posix_spawnattr_init(&attr);
+    /* Node ignores SIGPIPE, and a pool thread blocks signals: reset both for the child. */
+    sigset_t all, none;
+    sigfillset(&all);
+    sigemptyset(&none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    job->err = posix_spawn(&job->pid, job->file, &actions, &attr, job->args, job->envs);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    if (job->err != 0) {
+      job->failed = "posix_spawn";
+    } else {
+      job->pidfd = lift(pidfd_open_(job->pid));
+      if (job->pidfd < 0) {
+        /* Cannot happen for a child we just made that nobody reaped; refuse rather than lose it. */
+        job->err = errno;
+        kill(job->pid, SIGKILL);
+        waitpid(job->pid, NULL, 0);
+        job->failed = "pidfd_open";
+      }
+    }
+  }
+  for (int i = 0; i < MAX_STDIO; i++) {
+    if (child_fd[i] >= 0) close(child_fd[i]);
+    if (job->failed && job->parent_fd[i] >= 0) close(job->parent_fd[i]);
+  }
+}
+
+static void answer_job(napi_env env, napi_status status, void *data) {
+  struct spawn_job *job = data;
+  if (status != napi_ok && !job->failed) {
+    job->failed = "spawn cancelled";
+    job->err = ECANCELED;
+  }
+  if (job->failed) {
+    char msg[200], code[32];
+    napi_value error, message, code_v;
+    snprintf(msg, sizeof msg, "%s: %s", job->failed, strerror(job->err));
+    snprintf(code, sizeof code, "E%d", job->err);
+    napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
+    napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &code_v);
+    napi_create_error(env, code_v, message, &error);
+    napi_reject_deferred(env, job->deferred, error);
+  } else {
+    napi_value result, pid_v, pidfd_v, fds_v;
+    napi_create_object(env, &result);
+    napi_create_int32(env, job->pid, &pid_v);
+    napi_create_int32(env, job->pidfd, &pidfd_v);
+    napi_create_array_with_length(env, job->nstdio, &fds_v);
+    for (uint32_t i = 0; i < job->nstdio; i++) {
+      napi_value fd_v;
+      napi_create_int32(env, job->parent_fd[i], &fd_v);
+      napi_set_element(env, fds_v, i, fd_v);
+    }
+    napi_set_named_property(env, result, "pid", pid_v);
+    napi_set_named_property(env, result, "pidfd", pidfd_v);
+    napi_set_named_property(env, result, "fds", fds_v);
+    napi_resolve_deferred(env, job->deferred, result);
+  }
+  napi_delete_async_work(env, job->work);
+  free_job(job);
+}
+
 static napi_value do_spawn(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
@@ -189,130 +315,48 @@ static napi_value do_spawn(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "spawn(file, argv, env, stdio)");
     return NULL;
   }
-  char file[4096];
+  struct spawn_job *job = calloc(1, sizeof *job);
+  if (!job) return throw_errno(env, "calloc", ENOMEM);
   size_t file_len = 0;
-  if (napi_get_value_string_utf8(env, argv[0], file, sizeof file, &file_len) != napi_ok) {
+  if (napi_get_value_string_utf8(env, argv[0], job->file, sizeof job->file, &file_len) != napi_ok) {
+    free_job(job);
     napi_throw_type_error(env, NULL, "file must be a string");
     return NULL;
   }
-  uint32_t nstdio = 0;
-  napi_get_array_length(env, argv[3], &nstdio);
-  if (nstdio > MAX_STDIO) {
+  napi_get_array_length(env, argv[3], &job->nstdio);
+  if (job->nstdio > MAX_STDIO) {
+    free_job(job);
     napi_throw_range_error(env, NULL, "too many stdio entries");
     return NULL;
   }
-
-  int parent_fd[MAX_STDIO], child_fd[MAX_STDIO];
-  for (int i = 0; i < MAX_STDIO; i++) parent_fd[i] = child_fd[i] = -1;
-  char *arg_buf = NULL, *env_buf = NULL;
-  char **args = NULL, **envs = NULL;
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
-  int actions_ready = 0, attr_ready = 0;
-  napi_value result = NULL;
-  int err = 0;
-  const char *failed = NULL;
-
-  for (uint32_t i = 0; i < nstdio; i++) {
+  for (uint32_t i = 0; i < job->nstdio; i++) {
     napi_value item;
     char kind[16];
     size_t n = 0;
     napi_get_element(env, argv[3], i, &item);
     if (napi_get_value_string_utf8(env, item, kind, sizeof kind, &n) != napi_ok) kind[0] = 0;
-    int pair[2] = {-1, -1};
-    if (strcmp(kind, "ignore") == 0) {
-      child_fd[i] = lift(open("/dev/null", O_RDWR | O_CLOEXEC));
-      if (child_fd[i] < 0) failed = "open /dev/null";
-    } else if (strcmp(kind, "inherit") == 0) {
-      child_fd[i] = lift(fcntl((int)i, F_DUPFD_CLOEXEC, FD_FLOOR));
-      if (child_fd[i] < 0) failed = "dup";
-    } else if (strcmp(kind, "pipe") == 0) {
-      if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
-        failed = "socketpair";
-      } else {
-        child_fd[i] = lift(pair[0]);
-        parent_fd[i] = lift(pair[1]);
-      }
-    } else {
+    if (strcmp(kind, "ignore") == 0) job->kinds[i] = 'i';
+    else if (strcmp(kind, "inherit") == 0) job->kinds[i] = 'h';
+    else if (strcmp(kind, "pipe") == 0) job->kinds[i] = 'p';
+    else {
+      free_job(job);
       napi_throw_type_error(env, NULL, "stdio entries: ignore, inherit, pipe");
-      goto done;
+      return NULL;
     }
-    if (failed) {
-      err = errno;
-      goto done;
-    }
-    if (parent_fd[i] >= 0) fcntl(parent_fd[i], F_SETFL, fcntl(parent_fd[i], F_GETFL) | O_NONBLOCK);
   }
-
-  args = string_vector(env, argv[1], &arg_buf);
-  envs = string_vector(env, argv[2], &env_buf);
-  if (!args || !envs) {
+  job->args = string_vector(env, argv[1], &job->arg_buf);
+  job->envs = string_vector(env, argv[2], &job->env_buf);
+  if (!job->args || !job->envs) {
+    free_job(job);
     napi_throw_type_error(env, NULL, "argv and env must be arrays of strings");
-    goto done;
+    return NULL;
   }
-
-  posix_spawn_file_actions_init(&actions);
-  actions_ready = 1;
-  for (uint32_t i = 0; i < nstdio; i++) {
-    posix_spawn_file_actions_adddup2(&actions, child_fd[i], (int)i);
-  }
-  /* Only the stdio asked for: a descriptor Node holds without close-on-exec stays behind. */
-  posix_spawn_file_actions_addclosefrom_np(&actions, (int)nstdio);
-  posix_spawnattr_init(&attr);
-  attr_ready = 1;
-  /* Node ignores SIGPIPE and blocks nothing on the main thread, but reset both for the child. */
-  sigset_t all, none;
-  sigfillset(&all);
-  sigemptyset(&none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-
-  pid_t pid = -1;
-  err = posix_spawn(&pid, file, &actions, &attr, args, envs);
-  if (err != 0) {
-    failed = "posix_spawn";
-    goto done;
-  }
-  int pidfd = pidfd_open_(pid);
-  if (pidfd < 0) {
-    /* Cannot happen for a child we just made that nobody reaped; refuse rather than lose it. */
-    err = errno;
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    failed = "pidfd_open";
-    goto done;
-  }
-  pidfd = lift(pidfd);
-
-  napi_value pid_v, pidfd_v, fds_v;
-  napi_create_object(env, &result);
-  napi_create_int32(env, pid, &pid_v);
-  napi_create_int32(env, pidfd, &pidfd_v);
-  napi_create_array_with_length(env, nstdio, &fds_v);
-  for (uint32_t i = 0; i < nstdio; i++) {
-    napi_value fd_v;
-    napi_create_int32(env, parent_fd[i], &fd_v);
-    napi_set_element(env, fds_v, i, fd_v);
-    parent_fd[i] = -1; /* now owned by the caller */
-  }
-  napi_set_named_property(env, result, "pid", pid_v);
-  napi_set_named_property(env, result, "pidfd", pidfd_v);
-  napi_set_named_property(env, result, "fds", fds_v);
-
-done:
-  if (failed) throw_errno(env, failed, err);
-  for (int i = 0; i < MAX_STDIO; i++) {
-    if (child_fd[i] >= 0) close(child_fd[i]);
-    if (parent_fd[i] >= 0) close(parent_fd[i]);
-  }
-  if (actions_ready) posix_spawn_file_actions_destroy(&actions);
-  if (attr_ready) posix_spawnattr_destroy(&attr);
-  free(args);
-  free(envs);
-  free(arg_buf);
-  free(env_buf);
-  return result;
+  napi_value promise, name;
+  napi_create_promise(env, &job->deferred, &promise);
+  napi_create_string_utf8(env, "fast_spawn", NAPI_AUTO_LENGTH, &name);
+  napi_create_async_work(env, NULL, name, run_job, answer_job, job, &job->work);
+  napi_queue_async_work(env, job->work);
+  return promise;
 }
 
 static int int_arg(napi_env env, napi_callback_info info, size_t index, int32_t *out) {

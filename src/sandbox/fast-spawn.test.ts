@@ -18,7 +18,7 @@ const openFds = (): number => readdirSync('/proc/self/fd').length;
 
 describe.skipIf(!fastSpawnAvailable())('spawnLauncher (posix_spawn addon)', () => {
   test('passes argv, env and stdio both ways, and reports the exit code', async () => {
-    const child = spawnLauncher(
+    const child = await spawnLauncher(
       '/bin/sh',
       ['-c', 'read line; echo "$line $GREETING" ; echo err >&2; exit 7'],
       { env: { GREETING: 'hello' }, stdio: ['pipe', 'pipe', 'pipe'] },
@@ -33,7 +33,7 @@ describe.skipIf(!fastSpawnAvailable())('spawnLauncher (posix_spawn addon)', () =
   });
 
   test('kill delivers the signal, exit reports it, and a later kill is a no-op', async () => {
-    const child = spawnLauncher('/bin/sleep', ['30'], {
+    const child = await spawnLauncher('/bin/sleep', ['30'], {
       env: {},
       stdio: ['ignore', 'ignore', 'ignore'],
     });
@@ -47,7 +47,7 @@ describe.skipIf(!fastSpawnAvailable())('spawnLauncher (posix_spawn addon)', () =
   });
 
   test('fd 4 is a two-way socket, and the child gets only the fds asked for', async () => {
-    const child = spawnLauncher(
+    const child = await spawnLauncher(
       '/bin/sh',
       ['-c', 'ls /proc/self/fd | sort -n | tr "\\n" " " >&4; cat <&4 >&4'],
       { env: {}, stdio: ['ignore', 'ignore', 'ignore', 'ignore', 'pipe'] },
@@ -61,20 +61,28 @@ describe.skipIf(!fastSpawnAvailable())('spawnLauncher (posix_spawn addon)', () =
     expect((await echoed).trim()).toBe('0 1 2 3 4 5 round trip');
   });
 
-  test('a binary that cannot be executed is a typed error and leaks nothing', () => {
+  test('a binary that cannot be executed is a typed error and leaks nothing', async () => {
     const before = openFds();
-    expect(() =>
+    await expect(
       spawnLauncher('/nonexistent/cordon-launch', [], { env: {}, stdio: ['pipe', 'pipe', 'pipe'] }),
-    ).toThrow(CordonError);
+    ).rejects.toThrow(CordonError);
     expect(openFds()).toBe(before);
   });
 
   test('a hundred children started and reaped leave no descriptor and no zombie behind', async () => {
     const before = openFds();
-    const children = Array.from({ length: 100 }, () =>
-      spawnLauncher('/bin/true', [], { env: {}, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] }),
+    // Listeners go on as each spawn resolves, as callers do: an exit is never delivered before.
+    const children: LauncherProcess[] = [];
+    const codes = await Promise.all(
+      Array.from({ length: 100 }, async () => {
+        const child = await spawnLauncher('/bin/true', [], {
+          env: {},
+          stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+        });
+        children.push(child);
+        return closed(child);
+      }),
     );
-    const codes = await Promise.all(children.map(closed));
     expect(codes.every(([code]) => code === 0)).toBe(true);
     expect(openFds()).toBe(before);
     for (const child of children) {

@@ -37,7 +37,7 @@ interface Addon {
     argv: string[],
     env: string[],
     stdio: LauncherStdio[],
-  ): { pid: number; pidfd: number; fds: number[] };
+  ): Promise<{ pid: number; pidfd: number; fds: number[] }>;
   watch(pidfd: number): void;
   kill(pidfd: number, signal: number): boolean;
   close(fd: number): void;
@@ -129,19 +129,19 @@ class FastChild extends EventEmitter {
 
 /**
  * Starts `file` with `args`, an environment and stdio like child_process.spawn's.
- * @example const child = spawnLauncher(path, args, { env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
+ * @example const child = await spawnLauncher(path, args, { env: {}, stdio: ['ignore', 'pipe'] });
  */
-export function spawnLauncher(
+export async function spawnLauncher(
   file: string,
   args: readonly string[],
   options: { env: Record<string, string>; stdio: LauncherStdio[] },
-): LauncherProcess {
+): Promise<LauncherProcess> {
   const native = loadAddon();
   if (!native) return spawn(file, args, { env: options.env, stdio: options.stdio });
   const env = Object.entries(options.env).map(([k, v]) => `${k}=${v}`);
-  let started: ReturnType<Addon['spawn']>;
+  let started: Awaited<ReturnType<Addon['spawn']>>;
   try {
-    started = native.spawn(file, [file, ...args], env, options.stdio);
+    started = await native.spawn(file, [file, ...args], env, options.stdio);
   } catch (error) {
     throw new CordonError('CORDON_E_SANDBOX_START', `Cannot start ${file}: ${String(error)}`, {
       cause: error,

@@ -200,7 +200,7 @@ export function launchArgs(prep: PreparedSandbox, spec: Omit<SpawnSpec, 'stdio'>
   return args;
 }
 
-export function spawnSandbox(prep: PreparedSandbox, spec: SpawnSpec): LauncherProcess {
+export function spawnSandbox(prep: PreparedSandbox, spec: SpawnSpec): Promise<LauncherProcess> {
   const args = launchArgs(prep, spec);
   // bwrap gets an empty environment: the sandbox's variables travel as --setenv arguments.
   return spawnLauncher(nativeHelperPath('cordon-launch'), args, { stdio: spec.stdio, env: {} });

@@ -71,7 +71,11 @@ export async function runSandboxed(
     unwatch = options.monitor ? await options.monitor.watch(watchTarget(prep)) : undefined;
     const before = prep.cgroup.usage();
     const capture = options.capture === true;
-    const child = spawnSandbox(prep, { argv, tty: options.tty === true, stdio: stdioFor(options) });
+    const child = await spawnSandbox(prep, {
+      argv,
+      tty: options.tty === true,
+      stdio: stdioFor(options),
+    });
     options.bus?.publish({
       kind: 'sandbox.start',
       ...attribution,

@@ -69,7 +69,7 @@ export class Sandbox implements SandboxHandle {
     let unwatch: (() => void) | undefined;
     try {
       unwatch = options.monitor ? await options.monitor.watch(watchTarget(prep)) : undefined;
-      child = spawnSandbox(prep, {
+      child = await spawnSandbox(prep, {
         tty: false,
         stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
       });
