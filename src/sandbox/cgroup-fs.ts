@@ -17,6 +17,8 @@ export interface CgroupLimits {
   pids: number;
 }
 
+export type LimitHits = Pick<CgroupUsage, 'oomKills' | 'pidsLimitHits'>;
+
 export interface CgroupUsage {
   cpuMs: number;
   peakMemoryBytes: number;
@@ -40,6 +42,8 @@ export interface SandboxCgroup {
   /** Host pids of every process in the sandbox. */
   pids(): number[];
   usage(): CgroupUsage;
+  /** The two counters `usage` has that say a limit was hit: two file reads, for every exec. */
+  limitHits(): LimitHits;
   freeze(): Promise<void>;
   thaw(): void;
   /** SIGKILL every process and wait until the cgroup is empty. */

@@ -18,6 +18,7 @@ import {
   writeCgroupFile,
   type CgroupLimits,
   type CgroupUsage,
+  type LimitHits,
   type SandboxCgroup,
 } from './cgroup-fs.js';
 import type { CgroupFacts } from './host.js';
@@ -110,9 +111,17 @@ export class V1Cgroup implements SandboxCgroup {
     return {
       cpuMs: Math.round(cpuNs / 1e6),
       peakMemoryBytes: Number(read('memory', 'memory.max_usage_in_bytes') ?? 0),
-      oomKills: keyedValue(read('memory', 'memory.oom_control'), 'oom_kill'),
-      pidsLimitHits: keyedValue(read('pids', 'pids.events'), 'max'),
+      ...this.limitHits(),
       peakPids: Number(read('pids', 'pids.peak') ?? 0) || 0,
+    };
+  }
+
+  limitHits(): LimitHits {
+    const oom = this.file('memory', 'memory.oom_control');
+    const pids = this.file('pids', 'pids.events');
+    return {
+      oomKills: keyedValue(oom ? readCgroupFile(oom) : null, 'oom_kill'),
+      pidsLimitHits: keyedValue(pids ? readCgroupFile(pids) : null, 'max'),
     };
   }
 

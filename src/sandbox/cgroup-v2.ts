@@ -18,6 +18,7 @@ import {
   writeCgroupFile,
   type CgroupLimits,
   type CgroupUsage,
+  type LimitHits,
   type SandboxCgroup,
 } from './cgroup-fs.js';
 import type { CgroupFacts } from './host.js';
@@ -97,9 +98,15 @@ export class V2Cgroup implements SandboxCgroup {
     return {
       cpuMs: Math.round(keyedValue(this.read('cpu.stat'), 'usage_usec') / 1000),
       peakMemoryBytes: Number(peak.trim()) || 0,
+      ...this.limitHits(),
+      peakPids: Number(this.read('pids.peak') ?? 0) || 0,
+    };
+  }
+
+  limitHits(): LimitHits {
+    return {
       oomKills: keyedValue(this.read('memory.events'), 'oom_kill'),
       pidsLimitHits: keyedValue(this.read('pids.events'), 'max'),
-      peakPids: Number(this.read('pids.peak') ?? 0) || 0,
     };
   }
 

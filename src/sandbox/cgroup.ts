@@ -18,7 +18,7 @@ import { V1Cgroup } from './cgroup-v1.js';
 import { V2Cgroup } from './cgroup-v2.js';
 import type { CgroupFacts } from './host.js';
 
-export type { CgroupLimits, CgroupUsage, SandboxCgroup } from './cgroup-fs.js';
+export type { CgroupLimits, CgroupUsage, LimitHits, SandboxCgroup } from './cgroup-fs.js';
 
 /** `<owner pid>-<owner start time>-<sandbox id>`: enough to tell a dead owner from pid reuse. */
 export function cgroupName(sandboxId: string): string {

@@ -4,7 +4,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { Attribution, EventBus } from '../events/index.js';
-import type { CgroupUsage } from './cgroup.js';
+import type { LimitHits } from './cgroup.js';
 import { parseInitEventLine, type InitEvent } from './init-protocol.js';
 import type { DeniedSyscall, LimitEvent } from './types.js';
 
@@ -79,8 +79,8 @@ export function recordLimit(
 
 /** Compares cgroup counters before and after, recording the limits that were hit. */
 export function recordCgroupLimits(
-  before: CgroupUsage,
-  after: CgroupUsage,
+  before: LimitHits,
+  after: LimitHits,
   limits: { memoryMB: number; pids: number },
   into: LimitEvent[],
   bus: EventBus | undefined,

@@ -183,7 +183,7 @@ export class Sandbox implements SandboxHandle {
     const attribution = this.attribution(options.stepId);
     const started = Date.now();
     const deniedBefore = this.denied.length;
-    const usageBefore = this.prep.cgroup.usage();
+    const hitsBefore = this.prep.cgroup.limitHits();
     const limits: LimitEvent[] = [];
     let timedOut = false;
     const execId = this.nextExecId++;
@@ -238,8 +238,8 @@ export class Sandbox implements SandboxHandle {
       this.steps.delete(options.stepId);
     }
     const flags = recordCgroupLimits(
-      usageBefore,
-      this.prep.cgroup.usage(),
+      hitsBefore,
+      this.prep.cgroup.limitHits(),
       this.prep.policy.resources,
       limits,
       bus,
