@@ -57,9 +57,11 @@ export interface BpfCoverage {
 
 /** How long an unwatched sandbox's events still publish: output already in the pipe. */
 const UNWATCH_GRACE_MS = 300;
+/** Keys per bpftrace map (BPFTRACE_MAP_KEYS_MAX, default 4096): bounds the traced cgroups. */
+export const MAP_KEYS_MAX = 16_384;
 
 export class BpfMonitor {
-  readonly registry = new WatchRegistry();
+  readonly registry = new WatchRegistry(MAP_KEYS_MAX);
   private readonly translator: BpfEventTranslator;
   private child: ChildProcess | undefined;
   private readonly syncWaiters = new Map<number, () => void>();
@@ -196,7 +198,12 @@ export class BpfMonitor {
     // setpriv: bpftrace dies with cordon even on SIGKILL (its probes would otherwise linger).
     const child = spawn('setpriv', ['--pdeathsig', 'KILL', bpftrace, '-f', 'json', '-e', program], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, BPFTRACE_STRLEN: '200', BPFTRACE_PERF_RB_PAGES: '256' },
+      env: {
+        ...process.env,
+        BPFTRACE_STRLEN: '200',
+        BPFTRACE_PERF_RB_PAGES: '256',
+        BPFTRACE_MAP_KEYS_MAX: String(MAP_KEYS_MAX),
+      },
     });
     this.child = child;
     this.stderrTail = [];

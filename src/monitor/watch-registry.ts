@@ -5,6 +5,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { CordonError } from '../errors.js';
 import type { Attribution } from '../events/index.js';
 
 export interface WatchEntry {
@@ -32,8 +33,18 @@ export class WatchRegistry {
   /** Ids looked up and not found since the last change, so unrelated cgroups cost one walk. */
   private readonly misses = new Set<number>();
 
+  /** @param capacity most cgroups traced at once: the kernel map's size (a full map drops silently) */
+  constructor(readonly capacity = Number.POSITIVE_INFINITY) {}
+
   /** Registers `entry` and the cgroups already nested below its directory. */
   add(entry: WatchEntry): () => void {
+    if (this.byId.size >= this.capacity) {
+      // Refuse rather than run a sandbox the kernel would not trace while claiming it does.
+      throw new CordonError(
+        'CORDON_E_MONITOR_UNAVAILABLE',
+        `eBPF monitoring traces at most ${this.capacity} cgroups at once: ${entry.sandboxId} not started`,
+      );
+    }
     this.byId.set(entry.cgroupId, entry);
     this.roots.add(entry);
     this.misses.clear();
