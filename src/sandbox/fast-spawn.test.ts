@@ -46,6 +46,17 @@ describe.skipIf(!fastSpawnAvailable())('spawnLauncher (posix_spawn addon)', () =
     expect(child.kill('SIGKILL')).toBe(false);
   });
 
+  test('close comes even when stdin was never ended (the exit destroys it, as with Node)', async () => {
+    const child = await spawnLauncher('/bin/true', [], {
+      env: {},
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    child.stdout?.resume();
+    child.stderr?.resume();
+    expect(await closed(child)).toEqual([0, null]);
+    expect(child.stdin?.destroyed).toBe(true);
+  });
+
   test('fd 4 is a two-way socket, and the child gets only the fds asked for', async () => {
     const child = await spawnLauncher(
       '/bin/sh',

@@ -116,6 +116,8 @@ class FastChild extends EventEmitter {
     this.native.close(this.pidfd);
     this.exitCode = signal === 0 ? code : null;
     this.signalCode = signal === 0 ? null : signalName(signal);
+    // As Node does: nobody reads a dead process's stdin, and 'close' waits for every stream.
+    this.stdio[0]?.destroy();
     this.emit('exit', this.exitCode, this.signalCode);
     this.maybeClose();
   }
