@@ -34,6 +34,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "napi-errors.h"
+
 #define MAX_STDIO 8
 #define MAX_ARGS 4096
 /* Parent-side descriptors are moved at or above this so no child target fd is ever a source. */
@@ -49,15 +51,6 @@ static napi_threadsafe_function exit_tsfn;
 static int epoll_fd = -1;
 static pthread_t watcher;
 static int watcher_started;
-
-static napi_value throw_errno(napi_env env, const char *what, int err) {
-  char msg[200];
-  char code[32];
-  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
-  snprintf(code, sizeof code, "E%d", err);
-  napi_throw_error(env, code, msg);
-  return NULL;
-}
 
 static int pidfd_open_(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 
@@ -279,14 +272,7 @@ static void answer_job(napi_env env, napi_status status, void *data) {
     job->err = ECANCELED;
   }
   if (job->failed) {
-    char msg[200], code[32];
-    napi_value error, message, code_v;
-    snprintf(msg, sizeof msg, "%s: %s", job->failed, strerror(job->err));
-    snprintf(code, sizeof code, "E%d", job->err);
-    napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
-    napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &code_v);
-    napi_create_error(env, code_v, message, &error);
-    napi_reject_deferred(env, job->deferred, error);
+    napi_reject_deferred(env, job->deferred, errno_error(env, job->failed, job->err));
   } else {
     napi_value result, pid_v, pidfd_v, fds_v;
     napi_create_object(env, &result);

@@ -12,18 +12,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "napi-errors.h"
+
 #ifndef SO_ORIGINAL_DST
 #define SO_ORIGINAL_DST 80
 #endif
-
-static napi_value throw_errno(napi_env env, const char *what, int err) {
-  char msg[160];
-  char code[32];
-  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
-  snprintf(code, sizeof code, "E%d", err);
-  napi_throw_error(env, code, msg);
-  return NULL;
-}
 
 static napi_value original_dst(napi_env env, napi_callback_info info) {
   size_t argc = 1;

@@ -23,6 +23,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "napi-errors.h"
+
 /* A flow that keeps making progress yields after this many bytes so others are not starved. */
 #define PUMP_BUDGET (4u << 20)
 #define MAX_EVENTS 256
@@ -72,14 +74,6 @@ static napi_env owner_env;
 static uint32_t next_id, active;
 /* Relay thread only: every live flow, those to run again without an event, those to free. */
 static struct flow *flows, *again_list, *ended_list;
-
-static napi_value throw_errno(napi_env env, const char *what, int err) {
-  char msg[160], code[32];
-  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
-  snprintf(code, sizeof code, "E%d", err);
-  napi_throw_error(env, code, msg);
-  return NULL;
-}
 
 static void fail(struct flow *f, const char *op, const char *side, int err) {
   if (!f->err) {
