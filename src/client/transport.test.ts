@@ -42,11 +42,16 @@ test('a request reset on a kept-alive connection is sent once more on a new one'
 });
 
 test('a fresh connection that fails is an error, not a retry loop', async () => {
-  const server = createServer((socket) => socket.resetAndDestroy());
+  let connections = 0;
+  const server = createServer((socket) => {
+    connections += 1;
+    socket.resetAndDestroy();
+  });
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   await expect(
     nodeTransport()({ method: 'GET', url: `http://127.0.0.1:${port}/`, headers: {} }),
   ).rejects.toMatchObject({ code: 'ECONNRESET' });
+  expect(connections).toBe(1); // a fresh connection is never retried
 });
