@@ -45,6 +45,8 @@ export class Sandbox implements SandboxHandle {
   private nextExecId = 1;
   /** Lines read from cordon-init's events fd, and execs waiting for it to reach a count. */
   private eventLines = 0;
+  /** The events fd reached its end: nothing more will come, so no exec waits for it. */
+  private eventsEnded = false;
   private readonly lineWaiters = new Set<{ target: number; done: () => void }>();
 
   private readonly handle: InternalHandle;
@@ -141,13 +143,14 @@ export class Sandbox implements SandboxHandle {
         },
       );
       events.once('close', () => {
+        this.eventsEnded = true;
         for (const w of this.lineWaiters) w.done();
       });
     });
   }
 
   private eventsReached(target: number): Promise<void> {
-    if (this.eventLines >= target) return Promise.resolve();
+    if (this.eventLines >= target || this.eventsEnded) return Promise.resolve();
     return new Promise((resolve) => {
       const waiter = {
         target,
