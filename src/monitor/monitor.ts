@@ -47,6 +47,8 @@ export interface MonitorTarget {
    * on, so bubblewrap's own mounts and unshares are not taken for the agent's.
    */
   armOnExec?: string | ((filename: string) => boolean) | undefined;
+  /** The target is a sandbox with its own pid namespace: see ProcTarget.skipOwnPidNamespace. */
+  skipOwnPidNamespace?: boolean;
 }
 
 export class Monitor {
@@ -135,6 +137,7 @@ export class Monitor {
         cgroupProcsPath: target.cgroupProcsPath,
         attribution: target.attribution,
         mode: useBpf ? 'facts' : 'full',
+        skipOwnPidNamespace: target.skipOwnPidNamespace,
       }),
     );
     if (CpuSampler.canSample(target)) {

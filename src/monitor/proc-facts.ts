@@ -33,6 +33,11 @@ export function readExe(pid: number): string | undefined {
   return tryLink(`/proc/${pid}/exe`);
 }
 
+/** The pid namespace a process is in (`pid:[4026531836]`). */
+export function readPidNamespace(pid: number | 'self'): string | undefined {
+  return tryLink(`/proc/${pid}/ns/pid`);
+}
+
 export function readCwd(pid: number): string | undefined {
   return tryLink(`/proc/${pid}/cwd`);
 }

@@ -10,7 +10,15 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Attribution, EventBus, NewEvent, ProcessExecEvent } from '../events/index.js';
-import { argv0Mismatch, readArgv, readCwd, readExe, readStatus, readStdio } from './proc-facts.js';
+import {
+  argv0Mismatch,
+  readArgv,
+  readCwd,
+  readExe,
+  readPidNamespace,
+  readStatus,
+  readStdio,
+} from './proc-facts.js';
 import type { Stdio } from './proc-facts.js';
 
 export type SamplerMode = 'full' | 'facts';
@@ -21,12 +29,21 @@ export interface ProcTarget {
   cgroupProcsPath: string;
   attribution: () => Attribution;
   mode?: SamplerMode;
+  /**
+   * Ignore processes in cordon's own pid namespace. A sandbox always gets a fresh one (bwrap
+   * --unshare-pid), so what shares cordon's is its launcher (cordon-launch, then the outer bwrap),
+   * which sits in the sandbox's cgroup with cordon's own argv. Matching by namespace, not by name:
+   * an agent can rename a binary to `bwrap` but cannot leave its pid namespace.
+   */
+  skipOwnPidNamespace?: boolean;
 }
 
 interface Seen {
   exe: string | undefined;
   argv0: string | undefined;
   socketStdio: boolean;
+  /** A launcher process (see `skipOwnPidNamespace`): never reported. */
+  launcher?: true;
 }
 
 interface Watched {
@@ -84,6 +101,7 @@ export class ProcSampler {
   private readonly watched = new Set<Watched>();
   private timer: NodeJS.Timeout | undefined;
   private readonly intervalMs: number;
+  private ownPidNamespace: string | undefined;
   published = 0;
 
   constructor(private readonly options: ProcSamplerOptions) {
@@ -124,6 +142,11 @@ export class ProcSampler {
     const live = new Set(cgroupPids(w.target.cgroupProcsPath));
     for (const pid of live) {
       const before = w.seen.get(pid);
+      if (before?.launcher) continue;
+      if (!before && w.target.skipOwnPidNamespace && this.inOwnPidNamespace(pid)) {
+        w.seen.set(pid, { exe: undefined, argv0: undefined, socketStdio: false, launcher: true });
+        continue;
+      }
       const exe = readExe(pid);
       if (before && before.exe === exe && w.mode === 'facts' && before.socketStdio) continue;
       const stdio = readStdio(pid);
@@ -139,13 +162,19 @@ export class ProcSampler {
         this.publishExec(w, pid, exe, argv, stdio);
       }
     }
-    for (const pid of w.seen.keys()) {
+    for (const [pid, seen] of w.seen) {
       if (live.has(pid)) continue;
       w.seen.delete(pid);
-      if (w.mode === 'full') {
+      if (w.mode === 'full' && !seen.launcher) {
         this.publish(w, { kind: 'process.exit', sandboxId: w.target.sandboxId, pid });
       }
     }
+  }
+
+  private inOwnPidNamespace(pid: number): boolean {
+    this.ownPidNamespace ??= readPidNamespace('self');
+    const ns = readPidNamespace(pid);
+    return ns !== undefined && ns === this.ownPidNamespace;
   }
 
   private publishExec(

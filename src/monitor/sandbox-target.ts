@@ -27,6 +27,7 @@ export interface ResolvedTarget {
   memoryPath?: string | undefined;
   attribution: () => Attribution;
   armOnExec?: string | ((filename: string) => boolean) | undefined;
+  skipOwnPidNamespace?: boolean;
 }
 
 /** Programs that run in the sandbox's cgroup before its init: cordon's, not the agent's. */
@@ -97,5 +98,6 @@ export function resolveSandboxTarget(t: SandboxWatchTarget, steps: StepTracker):
       stepId: steps.current(t.sandboxId),
     }),
     armOnExec: (filename) => !LAUNCHERS.has(basename(filename)),
+    skipOwnPidNamespace: true,
   };
 }

@@ -68,6 +68,7 @@ export function monitorHook(
         // Publish eBPF events only from cordon-init's exec on: bwrap's own setns/mount/unshare
         // during set-up are not the agent's (they made every live sandbox look like an escape).
         armOnExec: '/.cordon/init',
+        skipOwnPidNamespace: true,
       });
     },
   };

@@ -34,6 +34,28 @@ describe.skipIf(!READY)('CordonRuntime (needs bwrap and root)', () => {
     expect(existsSync(report.workspace)).toBe(false);
   });
 
+  test("under the /proc sampler, cordon's own launcher is not the agent: a run that outlives many samples stays clean", async () => {
+    // The outer bwrap sits in the sandbox's cgroup with cordon's argv (every denyRead mask in it):
+    // taken for the agent's, it read as a credential-file read and killed every run on eBPF-less hosts.
+    const { result, report } = await runtime.run(['sh', '-c', 'sleep 0.8; echo done'], {
+      capture: true,
+    });
+    expect(result.stdout).toContain('done');
+    expect(result.killedByPolicy).toBe(false);
+    expect(report.findings).toEqual([]);
+    expect(report.verdict).toBe('clean');
+    expect(report.coverage.exec).toMatchObject({ live: true, source: 'proc' });
+  });
+
+  test('under the /proc sampler, an agent binary named bwrap is still seen', async () => {
+    // The scheme is assembled at run time so only the renamed process's argv holds it.
+    const script =
+      "cp /bin/sh ./bwrap && s=stratum && ./bwrap -c 'sleep 0.8; true' --url $s+tcp://pool.rogue.test:3333";
+    const { report } = await runtime.run(['sh', '-c', script], { capture: true });
+    const mining = report.findings.filter((f) => f.category === 'mining');
+    expect(mining.map((f) => f.exe)).toContain('/workspace/bwrap');
+  });
+
   test('refuses a policy that allows egress when the network cordon is off, and runs nothing', async () => {
     const before = runtime.bus.listenerCount;
     const policy = resolvePolicy({ network: { allow: ['registry.test:80'] } });
