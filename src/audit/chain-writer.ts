@@ -1,11 +1,17 @@
 /**
  * Writing batches to the chain: in one IMMEDIATE transaction, read the tail, hash each record onto
- * it and insert the rows, the head and the batch's ts range. Runs in the write worker
+ * it and insert the rows, the head, the batch's ts range and its sandbox and episode spans. Runs in the write worker
  * (write-worker.ts) or, when that cannot start, on the store's thread.
  */
 import type Database from 'better-sqlite3';
 import { GENESIS_HASH, recordHash, type HashedFields } from './canonical.js';
-import { WRITE_BATCH_SQL, WRITE_META_SQL, type ChainPoint } from './schema.js';
+import {
+  WRITE_BATCH_SQL,
+  WRITE_EPISODE_SPAN_SQL,
+  WRITE_META_SQL,
+  WRITE_SANDBOX_SPAN_SQL,
+  type ChainPoint,
+} from './schema.js';
 
 /** Queued events, one array per column (cheap to build and to post to a worker). */
 export interface Batch {
@@ -52,6 +58,22 @@ export function chainTail(db: Database.Database): () => ChainPoint {
   };
 }
 
+/** First and last seq per key (sandbox or episode) within one batch. */
+class Spans {
+  private readonly spans = new Map<string, { first: number; last: number }>();
+
+  add(key: string | null, seq: number): void {
+    if (key === null) return;
+    const span = this.spans.get(key);
+    if (span) span.last = seq;
+    else this.spans.set(key, { first: seq, last: seq });
+  }
+
+  write(insert: Database.Statement): void {
+    for (const [key, { first, last }] of this.spans) insert.run(key, first, last);
+  }
+}
+
 /** Rows per multi-row INSERT: one statement step per 32 records instead of one per record. */
 const ROWS_PER_INSERT = 32;
 const COLUMNS = 10;
@@ -74,6 +96,8 @@ export function chainWriter(db: Database.Database): (batch: Batch) => ChainPoint
   const tailOf = chainTail(db);
   const writeMeta = db.prepare(WRITE_META_SQL);
   const writeBatch = db.prepare(WRITE_BATCH_SQL);
+  const writeSandboxSpan = db.prepare(WRITE_SANDBOX_SPAN_SQL);
+  const writeEpisodeSpan = db.prepare(WRITE_EPISODE_SPAN_SQL);
   // The tail is read inside the (IMMEDIATE) transaction, so a second writer process or a
   // concurrent prune can never fork the chain.
   const write = db.transaction((batch: Batch): ChainPoint => {
@@ -84,6 +108,8 @@ export function chainWriter(db: Database.Database): (batch: Batch) => ChainPoint
     let minTs = Infinity;
     let maxTs = -Infinity;
     let at = 0;
+    const sandboxes = new Spans();
+    const episodes = new Spans();
     for (let i = 0; i < n; i++) {
       fields.seq = ++seq;
       fields.ts = batch.ts[i]!;
@@ -114,11 +140,15 @@ export function chainWriter(db: Database.Database): (batch: Batch) => ChainPoint
           at = 0;
         }
       } else insertOne.run(row);
+      sandboxes.add(fields.sandboxId, seq);
+      episodes.add(fields.episodeId, seq);
       if (fields.ts < minTs) minTs = fields.ts;
       if (fields.ts > maxTs) maxTs = fields.ts;
       prevHash = hash;
     }
     if (seq >= firstSeq) writeBatch.run(firstSeq, seq, minTs, maxTs);
+    sandboxes.write(writeSandboxSpan);
+    episodes.write(writeEpisodeSpan);
     writeMeta.run('head', seq, prevHash, Date.now());
     return { seq, hash: prevHash };
   });

@@ -3,7 +3,7 @@
  * record's seq and hash as the anchor, so the kept chain still verifies from there.
  */
 import { CordonError } from '../errors.js';
-import { SINCE_SEQ_BOUND } from './query.js';
+import { sinceSeqBound } from './query.js';
 import { WRITE_META_SQL, type ChainPoint, type StoreHandle } from './schema.js';
 import { verify } from './verify.js';
 
@@ -38,14 +38,16 @@ export function prune(
   const cutoff = before.getTime();
   const run = db.transaction((): PruneResult => {
     const keepFrom = db
-      .prepare(`SELECT MIN(seq) AS seq FROM records WHERE ts >= ? AND ${SINCE_SEQ_BOUND}`)
+      .prepare(`SELECT MIN(seq) AS seq FROM records WHERE ts >= ? AND ${sinceSeqBound()}`)
       .get(cutoff, cutoff) as { seq: number | null };
     const last = db
       .prepare('SELECT seq, hash FROM records WHERE seq < ? ORDER BY seq DESC LIMIT 1')
       .get(keepFrom.seq ?? Number.MAX_SAFE_INTEGER) as ChainPoint | undefined;
     if (!last) return { removed: 0, anchor: check.anchor };
     const { changes } = db.prepare('DELETE FROM records WHERE seq <= ?').run(last.seq);
-    db.prepare('DELETE FROM chain_batches WHERE last_seq <= ?').run(last.seq);
+    for (const table of ['chain_batches', 'sandbox_spans', 'episode_spans']) {
+      db.prepare(`DELETE FROM ${table} WHERE last_seq <= ?`).run(last.seq);
+    }
     db.prepare(WRITE_META_SQL).run('anchor', last.seq, last.hash, Date.now());
     return { removed: changes, anchor: { seq: last.seq, hash: last.hash } };
   });

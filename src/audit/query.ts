@@ -46,50 +46,82 @@ export interface SandboxSummary {
   worstSeverity: Severity | null;
 }
 
-/** `seq >=` the first seq of the earliest batch holding a record at or after a ts (`?`). */
-export const SINCE_SEQ_BOUND =
-  'seq >= (SELECT COALESCE(MIN(first_seq), 0) FROM chain_batches WHERE max_ts >= ?)';
+/** `<column> >=` the first seq of the earliest batch holding a record at or after a ts (`?`). */
+export function sinceSeqBound(column = 'seq'): string {
+  return `${column} >= (SELECT COALESCE(MIN(first_seq), 0) FROM chain_batches WHERE max_ts >= ?)`;
+}
 
-function whereClause(filter: QueryFilter): { sql: string; params: unknown[] } {
+interface QueryPlan {
+  /** `records r`, or a span table joined to the records inside its spans. */
+  from: string;
+  where: string;
+  params: unknown[];
+  /** ORDER BY terms for ascending seq (spans of one key are disjoint and in seq order). */
+  order: string[];
+}
+
+function plan(filter: QueryFilter): QueryPlan {
   const parts: string[] = [];
   const params: unknown[] = [];
   const add = (sql: string, ...values: unknown[]): void => {
     parts.push(sql);
     params.push(...values);
   };
-  if (filter.sandboxId !== undefined) add('sandbox_id = ?', filter.sandboxId);
-  if (filter.episodeId !== undefined) add('episode_id = ?', filter.episodeId);
-  if (filter.stepId !== undefined) add('step_id = ?', filter.stepId);
+  // No per-record index on sandbox or episode: read only the records inside the key's spans.
+  const span =
+    filter.sandboxId !== undefined
+      ? { table: 'sandbox_spans', key: 'sandbox_id', value: filter.sandboxId }
+      : filter.episodeId !== undefined
+        ? { table: 'episode_spans', key: 'episode_id', value: filter.episodeId }
+        : undefined;
+  let from = 'records r';
+  const order = ['r.seq'];
+  if (span) {
+    from = `${span.table} s JOIN records r ON r.seq BETWEEN s.first_seq AND s.last_seq`;
+    order.unshift('s.first_seq');
+    add(`s.${span.key} = ?`, span.value);
+    if (filter.afterSeq !== undefined) add('s.last_seq > ?', filter.afterSeq);
+    if (filter.beforeSeq !== undefined) add('s.first_seq < ?', filter.beforeSeq);
+  }
+  if (filter.sandboxId !== undefined) add('r.sandbox_id = ?', filter.sandboxId);
+  if (filter.episodeId !== undefined) add('r.episode_id = ?', filter.episodeId);
+  if (filter.stepId !== undefined) add('r.step_id = ?', filter.stepId);
   if (filter.kinds && filter.kinds.length > 0) {
-    add(`kind IN (${filter.kinds.map(() => '?').join(',')})`, ...filter.kinds);
+    add(`r.kind IN (${filter.kinds.map(() => '?').join(',')})`, ...filter.kinds);
     // Only findings have a severity: this term lets SQLite use the partial findings index.
-    if (filter.kinds.every((k) => k === 'finding')) add('severity IS NOT NULL');
+    if (filter.kinds.every((k) => k === 'finding')) add('r.severity IS NOT NULL');
   }
   if (filter.minSeverity !== undefined) {
     const allowed = SEVERITIES.slice(SEVERITIES.indexOf(filter.minSeverity));
-    add(`severity IN (${allowed.map(() => '?').join(',')})`, ...allowed);
+    add(`r.severity IN (${allowed.map(() => '?').join(',')})`, ...allowed);
   }
-  if (filter.afterSeq !== undefined) add('seq > ?', filter.afterSeq);
-  if (filter.beforeSeq !== undefined) add('seq < ?', filter.beforeSeq);
+  if (filter.afterSeq !== undefined) add('r.seq > ?', filter.afterSeq);
+  if (filter.beforeSeq !== undefined) add('r.seq < ?', filter.beforeSeq);
   if (filter.sinceTs !== undefined) {
-    add('ts >= ?', filter.sinceTs);
+    add('r.ts >= ?', filter.sinceTs);
     // No index on ts (it cost a quarter of every insert): start the scan at the first batch that
     // holds a record this recent.
-    add(SINCE_SEQ_BOUND, filter.sinceTs);
+    add(sinceSeqBound('r.seq'), filter.sinceTs);
   }
-  if (filter.untilTs !== undefined) add('ts < ?', filter.untilTs);
-  return { sql: parts.length ? ' WHERE ' + parts.join(' AND ') : '', params };
+  if (filter.untilTs !== undefined) add('r.ts < ?', filter.untilTs);
+  return { from, where: parts.length ? ' WHERE ' + parts.join(' AND ') : '', params, order };
+}
+
+/** The SELECT behind `query` (exported for query-plan tests). */
+export function querySql(filter: QueryFilter = {}): { sql: string; params: unknown[] } {
+  const { from, where, params, order } = plan(filter);
+  const direction = filter.order === 'desc' ? ' DESC' : '';
+  const limit = Math.max(0, Math.min(filter.limit ?? 1000, MAX_QUERY_LIMIT));
+  return {
+    sql: `SELECT r.* FROM ${from}${where} ORDER BY ${order.map((o) => o + direction).join(', ')} LIMIT ?`,
+    params: [...params, limit],
+  };
 }
 
 /** Records matching every given filter field, ordered by seq. */
 export function query(db: Database.Database, filter: QueryFilter = {}): AuditRecord[] {
-  const { sql, params } = whereClause(filter);
-  const limit = Math.max(0, Math.min(filter.limit ?? 1000, MAX_QUERY_LIMIT));
-  const order = filter.order === 'desc' ? 'DESC' : 'ASC';
-  const rows = db
-    .prepare(`SELECT * FROM records${sql} ORDER BY seq ${order} LIMIT ?`)
-    .all(...params, limit) as RecordRow[];
-  return rows.map(rowToRecord);
+  const { sql, params } = querySql(filter);
+  return (db.prepare(sql).all(...params) as RecordRow[]).map(rowToRecord);
 }
 
 export function findings(db: Database.Database, filter: FindingFilter = {}): StoredFinding[] {
@@ -111,9 +143,10 @@ export function sandboxes(
 ): SandboxSummary[] {
   const scope =
     filter.episodeId !== undefined
-      ? ' WHERE sandbox_id IN (SELECT DISTINCT sandbox_id FROM records WHERE episode_id = ?)'
+      ? ' WHERE sandbox_id IN (SELECT DISTINCT r.sandbox_id FROM episode_spans s JOIN records r ' +
+        'ON r.seq BETWEEN s.first_seq AND s.last_seq WHERE s.episode_id = ? AND r.episode_id = ?)'
       : '';
-  const params = filter.episodeId !== undefined ? [filter.episodeId] : [];
+  const params = filter.episodeId !== undefined ? [filter.episodeId, filter.episodeId] : [];
   const byId = new Map<string, SandboxSummary>();
   const groups = db
     .prepare(

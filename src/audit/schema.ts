@@ -9,9 +9,12 @@ import type { CordonEvent, EventKind, Severity } from '../events/index.js';
  * Stored in `PRAGMA user_version`. 1 (stored as 0: it predates the pragma): indexes on kind and ts.
  * 2: those two indexes, which cost a third of every insert, are replaced by a partial index on
  * findings and one `chain_batches` row per committed batch (its seq and ts range), which bounds a
- * time-range scan. Records and the chain are the same in both: a v1 store migrates in place.
+ * time-range scan. 3: the per-record indexes on sandbox and episode (half of what an insert cost)
+ * are replaced the same way, by one span per batch and sandbox (`sandbox_spans`) and per batch and
+ * episode (`episode_spans`), and new stores use 16 KiB pages. Records and the chain are the same in
+ * every version: older stores migrate in place.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** DDL, idempotent. `body` is the event's canonical JSON; the other columns are copies for indexes. */
 export const SCHEMA_SQL = `
@@ -27,8 +30,6 @@ CREATE TABLE IF NOT EXISTS records (
   prev_hash TEXT NOT NULL,
   hash TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS records_sandbox ON records (sandbox_id, seq);
-CREATE INDEX IF NOT EXISTS records_episode ON records (episode_id, seq) WHERE episode_id IS NOT NULL;
 -- Only findings carry a severity. Keyed by seq alone so a scan of it is already in seq order;
 -- queries for findings name "severity IS NOT NULL" (a severity filter implies it) to use it.
 CREATE INDEX IF NOT EXISTS records_findings ON records (seq) WHERE severity IS NOT NULL;
@@ -39,6 +40,20 @@ CREATE TABLE IF NOT EXISTS chain_batches (
   min_ts INTEGER NOT NULL,
   max_ts INTEGER NOT NULL
 );
+-- Per committed batch and sandbox (episode): the first and last seq of its records in the batch.
+-- A query by sandbox reads only the records inside its spans, without an index entry per record.
+CREATE TABLE IF NOT EXISTS sandbox_spans (
+  sandbox_id TEXT NOT NULL,
+  first_seq INTEGER NOT NULL,
+  last_seq INTEGER NOT NULL,
+  PRIMARY KEY (sandbox_id, first_seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS episode_spans (
+  episode_id TEXT NOT NULL,
+  first_seq INTEGER NOT NULL,
+  last_seq INTEGER NOT NULL,
+  PRIMARY KEY (episode_id, first_seq)
+) WITHOUT ROWID;
 -- 'anchor': seq and hash of the last pruned record; 'head': of the last record ever appended.
 CREATE TABLE IF NOT EXISTS chain_meta (
   key TEXT PRIMARY KEY,
@@ -56,6 +71,17 @@ INSERT OR IGNORE INTO chain_batches (first_seq, last_seq, min_ts, max_ts)
   SELECT MIN(seq), MAX(seq), MIN(ts), MAX(ts) FROM records GROUP BY seq / 512;
 `;
 
+/** v2 to v3: spans for the records already there (per 512 seqs), then drop the per-record indexes. */
+const MIGRATE_V2_SQL = `
+INSERT OR IGNORE INTO sandbox_spans (sandbox_id, first_seq, last_seq)
+  SELECT sandbox_id, MIN(seq), MAX(seq) FROM records GROUP BY seq / 512, sandbox_id;
+INSERT OR IGNORE INTO episode_spans (episode_id, first_seq, last_seq)
+  SELECT episode_id, MIN(seq), MAX(seq) FROM records WHERE episode_id IS NOT NULL
+  GROUP BY seq / 512, episode_id;
+DROP INDEX IF EXISTS records_sandbox;
+DROP INDEX IF EXISTS records_episode;
+`;
+
 /**
  * Creates the schema, or migrates an older one, in one transaction; refuses a newer one.
  * @throws Error naming both versions when the store was written by a newer cordon
@@ -70,17 +96,21 @@ export function ensureSchema(db: Database.Database): void {
       );
     }
     if (version === SCHEMA_VERSION) return;
-    const isV1 = db
+    const existing = db
       .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'records'")
       .get();
     db.exec(SCHEMA_SQL);
-    if (isV1) db.exec(MIGRATE_V1_SQL);
+    if (existing && version < 2) db.exec(MIGRATE_V1_SQL);
+    if (existing) db.exec(MIGRATE_V2_SQL);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 }
 
 /** Pragmas every read-write connection uses: WAL, commits durable against a process crash. */
 export function configureConnection(db: Database.Database): void {
+  // Takes effect on a new, empty file only (before WAL writes its header): fewer page splits and
+  // WAL frames per appended record than the default 4 KiB.
+  db.pragma('page_size = 16384');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
@@ -90,6 +120,12 @@ export function configureConnection(db: Database.Database): void {
 /** Records a committed batch's seq and ts range (see `chain_batches`). */
 export const WRITE_BATCH_SQL =
   'INSERT INTO chain_batches (first_seq, last_seq, min_ts, max_ts) VALUES (?, ?, ?, ?)';
+
+/** Records where a sandbox's (episode's) records of a committed batch lie. */
+export const WRITE_SANDBOX_SPAN_SQL =
+  'INSERT INTO sandbox_spans (sandbox_id, first_seq, last_seq) VALUES (?, ?, ?)';
+export const WRITE_EPISODE_SPAN_SQL =
+  'INSERT INTO episode_spans (episode_id, first_seq, last_seq) VALUES (?, ?, ?)';
 
 /** A row of `records` as SQLite returns it. */
 export interface RecordRow {
