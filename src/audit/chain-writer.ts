@@ -93,6 +93,7 @@ export function chainWriter(db: Database.Database): (batch: Batch) => ChainPoint
   const params: (string | number | null)[] = new Array<string | number | null>(
     COLUMNS * ROWS_PER_INSERT,
   );
+  const one: (string | number | null)[] = new Array<string | number | null>(COLUMNS);
   const tailOf = chainTail(db);
   const writeMeta = db.prepare(WRITE_META_SQL);
   const writeBatch = db.prepare(WRITE_BATCH_SQL);
@@ -121,25 +122,24 @@ export function chainWriter(db: Database.Database): (batch: Batch) => ChainPoint
       fields.body = batch.body[i]!;
       fields.prevHash = prevHash;
       const hash = recordHash(fields);
-      const row: (string | number | null)[] = [
-        seq,
-        fields.ts,
-        fields.kind,
-        fields.sandboxId,
-        fields.episodeId,
-        fields.stepId,
-        fields.severity,
-        fields.body,
-        prevHash,
-        hash,
-      ];
-      if (i < bulk) {
-        for (let c = 0; c < COLUMNS; c++) params[at++] = row[c]!;
-        if (at === params.length) {
-          insertMany.run(params);
-          at = 0;
-        }
-      } else insertOne.run(row);
+      // The tail of a batch (under ROWS_PER_INSERT records) goes through the one-row statement.
+      const target = i < bulk ? params : one;
+      let c = i < bulk ? at : 0;
+      target[c++] = seq;
+      target[c++] = fields.ts;
+      target[c++] = fields.kind;
+      target[c++] = fields.sandboxId;
+      target[c++] = fields.episodeId;
+      target[c++] = fields.stepId;
+      target[c++] = fields.severity;
+      target[c++] = fields.body;
+      target[c++] = prevHash;
+      target[c++] = hash;
+      if (i >= bulk) insertOne.run(one);
+      else if ((at = c) === params.length) {
+        insertMany.run(params);
+        at = 0;
+      }
       sandboxes.add(fields.sandboxId, seq);
       episodes.add(fields.episodeId, seq);
       if (fields.ts < minTs) minTs = fields.ts;
