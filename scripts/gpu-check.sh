@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # GPU checks for a host that has one: the GPU is invisible and unusable in a sandbox by default, works
-# with `devices: {gpu: true}`, and probing for it without the grant is reported. Needs cordon built
+# with `devices: {gpu: true}`, its use is accounted, and GPU work left behind is found. Needs cordon built
 # (scripts/setup.sh) and root. Exit 0: all passed; 1: a check failed; 77: no GPU here (skipped).
 #   bash scripts/gpu-check.sh [report-dir]
 set -u
@@ -69,10 +69,9 @@ if [ "$has_torch" = 1 ]; then
 python3 -c "
 import torch, time
 x = torch.randn(4096, 4096, device=\"cuda\")
-torch.cuda.synchronize(); t = time.time()
-for _ in range(20): y = x @ x
-torch.cuda.synchronize()
-print(\"MATMUL-OK\", torch.cuda.get_device_name(0), round(20 * 2 * 4096**3 / (time.time() - t) / 1e12, 1), \"TFLOP/s fp32\")
+torch.cuda.synchronize(); t = time.time(); n = 0
+while time.time() - t < 4: y = x @ x; torch.cuda.synchronize(); n += 1
+print(\"MATMUL-OK\", torch.cuda.get_device_name(0), round(n * 2 * 4096**3 / (time.time() - t) / 1e12, 1), \"TFLOP/s fp32\")
 "'
 fi
 ./cordon run -p "$out/grant.yaml" --network loopback -q -r "$out/grant.json" -- sh -c "$use" \
@@ -84,7 +83,17 @@ if [ "$has_torch" = 1 ]; then
 fi
 check "using a granted GPU raises no finding and kills nothing" report_has "$out/grant.json" \
   "r.findings.length === 0 && !r.exit.killedByPolicy && r.exit.code === 0"
-node -e "const r=require(process.argv[1]); console.log('verdict', r.verdict, 'exit', JSON.stringify(r.exit), 'findings', JSON.stringify(r.findings.map(f => [f.rule, f.severity, f.action, f.actionTaken])))" "$out/grant.json"
+check "GPU accounting is live and saw the memory used" report_has "$out/grant.json" \
+  "r.coverage.gpu.live === true && (!$has_torch || r.resources.peakGpuMemoryBytes > 0)"
+if [ "$has_torch" = 1 ]; then
+  # 3. A live sandbox leaves a GPU job running after its command returned: accounted and found.
+  node scripts/gpu-background-check.mjs >"$out/background.out" 2>&1
+  status=$?
+  cat "$out/background.out"
+  check "a GPU job left running after the command returned is found (res.gpu-after-command)" \
+    test "$status" = 0
+fi
+node -e "const r=require(process.argv[1]); console.log('verdict', r.verdict, 'exit', JSON.stringify(r.exit), 'resources', JSON.stringify(r.resources), 'gpu coverage', JSON.stringify(r.coverage.gpu), 'findings', JSON.stringify(r.findings.map(f => [f.rule, f.severity, f.action, f.actionTaken])))" "$out/grant.json"
 
 echo "reports in $out; $failures failed"
 [ "$failures" = 0 ]

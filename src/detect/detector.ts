@@ -188,6 +188,7 @@ export class Detector {
     // cordon-init reports denied syscalls with namespace pids: never use those as host pids.
     const nsPid = event.kind === 'syscall' && event.denied;
     if (hit.pid !== undefined && (state.process(hit.pid) || !nsPid)) return [hit.pid];
+    if (hit.pids?.length) return hit.pids.slice(0, MAX_KILL_TARGETS);
     const exe = hit.exe ?? (nsPid ? event.exe : undefined);
     return exe ? state.pidsOfExe(exe).slice(0, MAX_KILL_TARGETS) : [];
   }

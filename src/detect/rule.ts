@@ -20,6 +20,11 @@ export interface RuleHit {
   key?: string | undefined;
   /** Other events that the finding rests on (a correlated flow). */
   eventIds?: string[] | undefined;
+  /**
+   * Host pids a `kill` acts on when the hit is about work rather than one process (what kept
+   * running after the command returned). Ignored when `pid` is set.
+   */
+  pids?: number[] | undefined;
 }
 
 export interface Rule {

@@ -3,7 +3,7 @@
  * DNS queries, CPU samples over sliding windows, whether the agent's command has returned, and the
  * files created since the sandbox started. Bounded in time and size; rules only read it.
  */
-import type { CordonEvent, FlowDecision } from '../events/index.js';
+import { SANDBOX_INIT_PATH, type CordonEvent, type FlowDecision } from '../events/index.js';
 import type { Policy } from '../policy/index.js';
 
 export interface ProcInfo {
@@ -49,6 +49,8 @@ export interface CpuWindow {
   readonly samples: number;
   readonly spanMs: number;
   readonly allAfterCommand: boolean;
+  /** Least GPU memory held by the sandbox in the window; 0 when a sample had no GPU figure. */
+  readonly minGpuBytes: number;
 }
 
 export interface ReadonlyState {
@@ -65,6 +67,8 @@ export interface ReadonlyState {
   siblings(pid: number, windowMs?: number): ProcInfo[];
   /** Live processes whose exe is `exe`. */
   pidsOfExe(exe: string): number[];
+  /** Every live process of the agent's (cordon's init left out), oldest first. */
+  livePids(): number[];
   /** Flows first seen at or after `sinceTs` (open phase only), oldest first. */
   flows(sinceTs?: number): readonly FlowRecord[];
   flowsOf(pid: number): readonly FlowRecord[];
@@ -107,6 +111,8 @@ interface Sample {
   ts: number;
   cores: number;
   after: boolean;
+  /** GPU memory held, when the sandbox's GPU use is accounted. */
+  gpuBytes: number | undefined;
 }
 
 /** The records at or after `sinceTs`, scanning back from the newest (lists are in time order). */
@@ -200,7 +206,12 @@ export class SandboxState implements ReadonlyState {
         pruneTimed(this.dnsList, this.now);
         break;
       case 'resource.sample':
-        this.samples.push({ ts: event.ts, cores: event.cpuCores, after: event.afterCommand });
+        this.samples.push({
+          ts: event.ts,
+          cores: event.cpuCores,
+          after: event.afterCommand,
+          gpuBytes: event.gpuMemoryBytes,
+        });
         this.commandReturned = event.afterCommand;
         pruneTimed(this.samples, this.now);
         break;
@@ -338,6 +349,13 @@ export class SandboxState implements ReadonlyState {
     return out;
   }
 
+  livePids(): number[] {
+    const out: number[] = [];
+    for (const p of this.procs.values())
+      if (p.exitTs === undefined && p.exe !== SANDBOX_INIT_PATH) out.push(p.pid);
+    return out;
+  }
+
   flows(sinceTs = -Infinity): readonly FlowRecord[] {
     return tail(this.flowList, sinceTs);
   }
@@ -368,14 +386,23 @@ export class SandboxState implements ReadonlyState {
   cpu(windowMs: number): CpuWindow {
     const inWindow = tail(this.samples, this.now - windowMs + 1);
     if (inWindow.length === 0) {
-      return { avgCores: 0, minCores: 0, samples: 0, spanMs: 0, allAfterCommand: false };
+      return {
+        avgCores: 0,
+        minCores: 0,
+        samples: 0,
+        spanMs: 0,
+        allAfterCommand: false,
+        minGpuBytes: 0,
+      };
     }
     let sum = 0;
     let min = Infinity;
+    let minGpu = Infinity;
     for (const s of inWindow) {
       const c = Number.isFinite(s.cores) ? s.cores : 0;
       sum += c;
       min = Math.min(min, c);
+      minGpu = Math.min(minGpu, s.gpuBytes ?? 0);
     }
     return {
       avgCores: sum / inWindow.length,
@@ -383,6 +410,7 @@ export class SandboxState implements ReadonlyState {
       samples: inWindow.length,
       spanMs: this.now - inWindow[0]!.ts,
       allAfterCommand: inWindow.every((s) => s.after),
+      minGpuBytes: minGpu,
     };
   }
 

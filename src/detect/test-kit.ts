@@ -119,7 +119,12 @@ export function syscall(name: string, extra: Partial<SyscallEvent> = {}): Syscal
   };
 }
 
-export function sample(cpuCores: number, afterCommand: boolean, ts: number): ResourceSampleEvent {
+export function sample(
+  cpuCores: number,
+  afterCommand: boolean,
+  ts: number,
+  gpuMemoryBytes?: number,
+): ResourceSampleEvent {
   return {
     ...base(ts),
     kind: 'resource.sample',
@@ -128,18 +133,21 @@ export function sample(cpuCores: number, afterCommand: boolean, ts: number): Res
     memoryBytes: 0,
     pids: 3,
     afterCommand,
+    ...(gpuMemoryBytes === undefined ? {} : { gpuMemoryBytes }),
   };
 }
 
-/** CPU samples every 500 ms from `from` for `ms`. */
+/** CPU samples every 500 ms from `from` for `ms` (with a GPU memory figure when given). */
 export function cpuRun(
   cores: number,
   afterCommand: boolean,
   from: number,
   ms: number,
+  gpuMemoryBytes?: number,
 ): ResourceSampleEvent[] {
   const out: ResourceSampleEvent[] = [];
-  for (let t = from; t <= from + ms; t += 500) out.push(sample(cores, afterCommand, t));
+  for (let t = from; t <= from + ms; t += 500)
+    out.push(sample(cores, afterCommand, t, gpuMemoryBytes));
   return out;
 }
 

@@ -136,6 +136,11 @@ export interface ResourceSampleEvent extends EventBase {
   pids: number;
   /** True once the agent's own command has returned. */
   afterCommand: boolean;
+  /**
+   * GPU memory held by the sandbox's processes (nvidia-smi, read at most a second earlier). Only
+   * on sandboxes granted a GPU, on hosts where it can be read.
+   */
+  gpuMemoryBytes?: number;
 }
 
 /** Lifecycle of a sandbox or a step (exec). */
@@ -192,3 +197,6 @@ export interface Finding {
 export type NewEvent<E extends CordonEvent = CordonEvent> = E extends CordonEvent
   ? Omit<E, 'id' | 'ts'> & { id?: string; ts?: number }
   : never;
+
+/** Where cordon's init lives inside every sandbox: a process with this exe is cordon's, never the agent's. */
+export const SANDBOX_INIT_PATH = '/.cordon/init';

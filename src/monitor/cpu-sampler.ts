@@ -3,10 +3,13 @@
  * `resource.sample` with cumulative CPU, the CPU used over the last window in cores, memory and
  * pid count, plus the caller-supplied `afterCommand` flag (work outliving the agent's command is
  * the throttled-miner signal). Reads v1 `cpuacct.usage` (ns) or v2 `cpu.stat` `usage_usec`.
+ * For a sandbox granted a GPU, the sample also carries the GPU memory its processes hold
+ * (gpu-usage.ts).
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Attribution, EventBus, ResourceSampleEvent } from '../events/index.js';
+import type { GpuUsage } from './gpu-usage.js';
 import { cgroupPids } from './proc-sampler.js';
 
 export interface CpuTarget {
@@ -20,6 +23,8 @@ export interface CpuTarget {
   /** cgroup.procs, for the pid count. */
   cgroupProcsPath?: string | undefined;
   attribution: () => Attribution;
+  /** The sandbox was granted a GPU: account the GPU memory its processes hold. */
+  gpu?: boolean | undefined;
 }
 
 interface Watched {
@@ -27,6 +32,8 @@ interface Watched {
   lastCpuMs: number;
   lastAt: number;
   afterCommand: boolean;
+  /** Stops GPU polling for this sandbox (set when GPU accounting runs for it). */
+  releaseGpu?: () => void;
 }
 
 function isDir(path: string): boolean {
@@ -81,7 +88,9 @@ export class CpuSampler {
   private timer: NodeJS.Timeout | undefined;
   private readonly intervalMs: number;
 
-  constructor(private readonly options: { bus: EventBus; intervalMs?: number }) {
+  constructor(
+    private readonly options: { bus: EventBus; intervalMs?: number; gpu?: GpuUsage | undefined },
+  ) {
     this.intervalMs = options.intervalMs ?? 500;
   }
 
@@ -96,10 +105,13 @@ export class CpuSampler {
       lastCpuMs: readCpuMs(target) ?? 0,
       lastAt: performance.now(),
       afterCommand: false,
+      ...(target.gpu && this.options.gpu ? { releaseGpu: this.options.gpu.acquire() } : {}),
     };
+    this.watched.get(target.sandboxId)?.releaseGpu?.();
     this.watched.set(target.sandboxId, entry);
     this.timer ??= setInterval(() => this.sampleAll(), this.intervalMs).unref();
     return () => {
+      entry.releaseGpu?.();
       if (this.watched.get(target.sandboxId) !== entry) return;
       this.watched.delete(target.sandboxId);
       if (this.watched.size === 0 && this.timer) {
@@ -130,6 +142,8 @@ export class CpuSampler {
     const cpuCores = Math.max(0, cpuMs - w.lastCpuMs) / windowMs;
     w.lastCpuMs = cpuMs;
     w.lastAt = now;
+    const pids = w.target.cgroupProcsPath ? cgroupPids(w.target.cgroupProcsPath) : [];
+    const gpu = w.releaseGpu ? this.options.gpu : undefined;
     return this.options.bus.publish<ResourceSampleEvent>({
       kind: 'resource.sample',
       ...w.target.attribution(),
@@ -137,14 +151,16 @@ export class CpuSampler {
       cpuMs: Math.round(cpuMs),
       cpuCores: Math.round(cpuCores * 1000) / 1000,
       memoryBytes: readMemoryBytes(w.target.memoryPath),
-      pids: w.target.cgroupProcsPath ? cgroupPids(w.target.cgroupProcsPath).length : 0,
+      pids: pids.length,
       afterCommand: w.afterCommand,
+      ...(gpu ? { gpuMemoryBytes: gpu.memoryOf(pids) } : {}),
     });
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    for (const w of this.watched.values()) w.releaseGpu?.();
     this.watched.clear();
   }
 }

@@ -10,6 +10,7 @@ export {
 export { BpfMonitor, type BpfMonitorOptions, type BpfWatch, type BpfCoverage } from './bpftrace.js';
 export { ProcSampler, cgroupPids, type ProcTarget, type SamplerMode } from './proc-sampler.js';
 export { CpuSampler, readCpuMs, type CpuTarget } from './cpu-sampler.js';
+export { GpuUsage, parseComputeApps, type GpuUsageOptions } from './gpu-usage.js';
 export {
   probeMonitor,
   ensureTracefs,

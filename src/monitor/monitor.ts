@@ -1,14 +1,15 @@
 /**
  * The monitor a cordon process starts once and shares with its sandboxes: eBPF (bpftrace) when the
  * host allows it, else the /proc sampler for execs; the /proc sampler always for stdio facts; the
- * cgroup CPU sampler always. `coverage()` says which signals are live, so a clean verdict is
- * never claimed on signals that were off.
+ * cgroup CPU sampler always; GPU accounting (nvidia-smi) for sandboxes granted a GPU. `coverage()`
+ * says which signals are live, so a clean verdict is never claimed on signals that were off.
  */
 import { relative } from 'node:path';
 import type { CordonError } from '../errors.js';
 import type { Attribution, EventBus } from '../events/index.js';
 import { BpfMonitor } from './bpftrace.js';
 import { CpuSampler } from './cpu-sampler.js';
+import { GpuUsage } from './gpu-usage.js';
 import { cgroup2Root, cgroupIdOf, probeMonitor, type MonitorProbe } from './probe.js';
 import { ProcSampler, procsDir } from './proc-sampler.js';
 import { resolveSandboxTarget, StepTracker, type SandboxWatchTarget } from './sandbox-target.js';
@@ -28,6 +29,12 @@ export interface MonitorOptions {
   onError?: (error: CordonError) => void;
   procIntervalMs?: number;
   cpuIntervalMs?: number;
+  /**
+   * nvidia-smi's path, for GPU accounting of sandboxes granted a GPU; null or absent: the host has
+   * no NVIDIA GPU or no nvidia-smi (coverage says so for such sandboxes).
+   */
+  nvidiaSmi?: string | null | undefined;
+  gpuIntervalMs?: number;
 }
 
 export interface MonitorTarget {
@@ -49,19 +56,29 @@ export interface MonitorTarget {
   armOnExec?: string | ((filename: string) => boolean) | undefined;
   /** The target is a sandbox with its own pid namespace: see ProcTarget.skipOwnPidNamespace. */
   skipOwnPidNamespace?: boolean;
+  /** The sandbox was granted a GPU: account its GPU memory. */
+  gpu?: boolean | undefined;
 }
 
 export class Monitor {
   private readonly bpf: BpfMonitor | undefined;
   private readonly proc: ProcSampler;
   private readonly cpu: CpuSampler;
+  private readonly gpu: GpuUsage | undefined;
   private bpfReason: string | undefined;
   private cpuReason: string | undefined = 'no sandbox watched yet';
   private steps: StepTracker | undefined;
 
   private constructor(private readonly options: MonitorOptions) {
     this.proc = new ProcSampler({ bus: options.bus, intervalMs: options.procIntervalMs });
-    this.cpu = new CpuSampler({ bus: options.bus, intervalMs: options.cpuIntervalMs });
+    this.gpu = options.nvidiaSmi
+      ? new GpuUsage({ nvidiaSmi: options.nvidiaSmi, intervalMs: options.gpuIntervalMs })
+      : undefined;
+    this.cpu = new CpuSampler({
+      bus: options.bus,
+      intervalMs: options.cpuIntervalMs,
+      gpu: this.gpu,
+    });
     if ((options.prefer ?? 'ebpf') === 'ebpf') {
       this.bpf = BpfMonitor.start({
         bus: options.bus,
@@ -143,11 +160,30 @@ export class Monitor {
     if (CpuSampler.canSample(target)) {
       this.cpuReason = undefined;
       offs.push(this.cpu.watch(target));
+      offs.push(this.followSteps(target.sandboxId));
     } else {
       this.cpuReason = `no readable cpu accounting for ${target.sandboxId}`;
     }
     if (forget) offs.push(forget);
     return () => offs.forEach((off) => off());
+  }
+
+  /**
+   * Keeps `resource.sample.afterCommand` true while no exec (step) of the sandbox runs: work still
+   * burning then is what outlived the agent's command.
+   */
+  private followSteps(sandboxId: string): () => void {
+    let running = 0;
+    return this.options.bus.subscribe(
+      (e) => {
+        running = Math.max(0, running + (e.kind === 'step.start' ? 1 : -1));
+        this.cpu.setAfterCommand(sandboxId, running === 0);
+      },
+      {
+        filter: (e) =>
+          e.sandboxId === sandboxId && (e.kind === 'step.start' || e.kind === 'step.end'),
+      },
+    );
   }
 
   /** Flags that the sandbox's command has returned, for `resource.sample.afterCommand`. */
@@ -183,6 +219,15 @@ export class Monitor {
         ? { live: false, reason: this.cpuReason }
         : { live: true, source: 'cgroup' },
     };
+  }
+
+  /** Whether GPU use is accounted for sandboxes granted a GPU (their report's `gpu` signal). */
+  gpuCoverage(): SignalCoverage {
+    if (!this.gpu) return { live: false, reason: 'nvidia-smi not found: GPU use is not accounted' };
+    if (this.gpu.lastError !== undefined) {
+      return { live: false, reason: `nvidia-smi failed: ${this.gpu.lastError}` };
+    }
+    return { live: true, source: 'nvidia-smi' };
   }
 
   async stop(): Promise<void> {

@@ -15,6 +15,8 @@ export interface SandboxWatchTarget {
   cgroupV2Id: number | null;
   cgroupPaths: readonly string[];
   hostPids?: () => number[];
+  /** The sandbox was granted a GPU (policy `devices.gpu`). */
+  gpu?: boolean | undefined;
 }
 
 export interface ResolvedTarget {
@@ -28,6 +30,7 @@ export interface ResolvedTarget {
   attribution: () => Attribution;
   armOnExec?: string | ((filename: string) => boolean) | undefined;
   skipOwnPidNamespace?: boolean;
+  gpu?: boolean | undefined;
 }
 
 /** Programs that run in the sandbox's cgroup before its init: cordon's, not the agent's. */
@@ -99,5 +102,6 @@ export function resolveSandboxTarget(t: SandboxWatchTarget, steps: StepTracker):
     }),
     armOnExec: (filename) => !LAUNCHERS.has(basename(filename)),
     skipOwnPidNamespace: true,
+    gpu: t.gpu,
   };
 }

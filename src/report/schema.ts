@@ -115,6 +115,10 @@ export const ReportSchema = z.object({
     cpuMs: z.number(),
     peakMemoryBytes: z.number(),
     peakPids: z.number().int(),
+    peakGpuMemoryBytes: z
+      .number()
+      .optional()
+      .describe('Most GPU memory its processes held at once; only when a GPU was granted'),
   }),
   limitEvents: z.array(LimitEventSchema),
   deniedSyscalls: z.array(DeniedSyscallSchema),

@@ -69,6 +69,7 @@ export function monitorHook(
         // during set-up are not the agent's (they made every live sandbox look like an escape).
         armOnExec: '/.cordon/init',
         skipOwnPidNamespace: true,
+        gpu: target.gpu,
       });
     },
   };

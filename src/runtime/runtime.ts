@@ -14,7 +14,9 @@ import { presetPolicy, type Policy } from '../policy/index.js';
 import { buildReport, type Report } from '../report/index.js';
 import {
   collectLeftovers,
+  findExecutable,
   newSandboxId,
+  probeHost,
   runSandboxed,
   Sandbox,
   type RunOptions,
@@ -24,6 +26,7 @@ import {
 import { monitorHook, responderOf, StepTracker } from './adapters.js';
 
 export type NetworkMode = 'auto' | 'cordon' | 'loopback';
+
 export type MonitorMode = 'ebpf' | 'proc' | 'off';
 
 export interface RuntimeOptions {
@@ -51,6 +54,16 @@ export interface RunOutcome {
 }
 
 type Coverage = Report['coverage'];
+
+/** The most GPU memory a run's processes held at once, from its resource samples. */
+function peakGpuMemory(events: readonly CordonEvent[]): number {
+  let peak = 0;
+  for (const e of events)
+    if (e.kind === 'resource.sample' && e.gpuMemoryBytes !== undefined)
+      peak = Math.max(peak, e.gpuMemoryBytes);
+  return peak;
+}
+
 const MAX_EVENTS_PER_RUN = 200_000;
 
 export class CordonRuntime {
@@ -95,6 +108,9 @@ export class CordonRuntime {
         : Monitor.start({
             bus,
             prefer: monitorMode,
+            nvidiaSmi: probeHost().gpuNodes.some((n) => n.startsWith('/dev/nvidia'))
+              ? findExecutable('nvidia-smi')
+              : null,
             onError: (e) => options.onWarning?.(`monitor: ${e.message}`),
           });
     let network: NetworkCordon | undefined;
@@ -123,7 +139,7 @@ export class CordonRuntime {
   }
 
   /** Which signals are live for sandboxes started now. */
-  coverage(seccomp?: RunResult['seccomp']): Coverage {
+  coverage(seccomp?: RunResult['seccomp'], gpu = false): Coverage {
     const cov: Coverage = {};
     if (this.monitor) Object.assign(cov, this.monitor.coverage());
     else
@@ -132,6 +148,9 @@ export class CordonRuntime {
     cov.network = this.network
       ? { live: true, source: 'transparent proxy + dns' }
       : { live: false, reason: this.networkReason ?? 'network cordon off' };
+    if (gpu) {
+      cov.gpu = this.monitor?.gpuCoverage() ?? { live: false, reason: 'monitoring off' };
+    }
     if (seccomp) {
       cov.seccomp =
         seccomp === 'notify'
@@ -228,11 +247,12 @@ export class CordonRuntime {
         cpuMs: result.cpuMs,
         peakMemoryBytes: result.peakMemoryBytes,
         peakPids: result.peakPids,
+        ...(policy.devices.gpu ? { peakGpuMemoryBytes: peakGpuMemory(events) } : {}),
       },
       networkMode: network ? 'cordon' : 'loopback',
       events,
       findings,
-      coverage: this.coverage(result.seccomp),
+      coverage: this.coverage(result.seccomp, policy.devices.gpu),
       verdict: verdictOf(findings),
     });
     return { result, report, findings };

@@ -1,7 +1,13 @@
 /** Sandbox: bubblewrap + cordon-init + cgroups. One-shot runs, live sandboxes, host probe. */
 export { runSandboxed } from './run.js';
 export { Sandbox } from './sandbox.js';
-export { probeHost, type HostFacts, type CgroupFacts, type CgroupLayout } from './host.js';
+export {
+  findExecutable,
+  probeHost,
+  type HostFacts,
+  type CgroupFacts,
+  type CgroupLayout,
+} from './host.js';
 export { sandboxHostChecks, type HostCheck } from './host-checks.js';
 export { collectLeftovers, newSandboxId } from './launch.js';
 export { nativeHelperPath, cordonPackageRoot, type NativeHelper } from './native.js';

@@ -214,6 +214,7 @@ export function watchTarget(prep: PreparedSandbox): WatchTarget {
     cgroupV2Id: prep.cgroup.v2Id,
     cgroupPaths: prep.cgroup.paths,
     hostPids: () => prep.cgroup.pids(),
+    gpu: prep.policy.devices.gpu,
   };
 }
 

@@ -7,12 +7,13 @@
 import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { CordonError, ValidationError, type Problem } from '../errors.js';
+import { SANDBOX_INIT_PATH } from '../events/index.js';
 import type { Policy } from '../policy/index.js';
 import type { HostFacts } from './host.js';
 import type { ExtraBind } from './types.js';
 
 export const WORKSPACE_DIR = '/workspace';
-export const INIT_PATH = '/.cordon/init';
+export const INIT_PATH = SANDBOX_INIT_PATH;
 
 /** Top-level host directories never bound: the sandbox gets its own, or they are cordon's. */
 const NOT_BOUND = new Set(['proc', 'sys', 'dev', 'tmp', 'run', 'workspace', '.cordon']);

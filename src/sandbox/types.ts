@@ -25,6 +25,8 @@ export interface WatchTarget {
   cgroupPaths: readonly string[];
   /** Host pids of the sandbox's processes right now. */
   hostPids(): number[];
+  /** The policy grants a GPU (`devices.gpu`). */
+  gpu?: boolean;
 }
 
 /** The monitor layer's hook: register before the command starts, unregister after. */

@@ -56,6 +56,38 @@ describe.skipIf(!READY)('CordonRuntime (needs bwrap and root)', () => {
     expect(mining.map((f) => f.exe)).toContain('/workspace/bwrap');
   });
 
+  test('CPU left burning by a live sandbox after its exec returned is found and killed; a busy exec that ends is not', async () => {
+    const sandbox = await runtime.createSandbox();
+    try {
+      const hasFinding = () =>
+        runtime.detector
+          .findings(sandbox.sandboxId)
+          .some((f) => f.rule === 'res.cpu-after-command');
+      // A foreground burst that ends with its exec, then quiet: nothing to find.
+      await sandbox.exec([
+        'sh',
+        '-c',
+        'end=$(($(date +%s) + 2)); while [ $(date +%s) -lt $end ]; do :; done',
+      ]);
+      await new Promise((r) => setTimeout(r, 5500));
+      expect(hasFinding()).toBe(false);
+      // The same loop left running in the background.
+      await sandbox.exec(['sh', '-c', 'while :; do :; done >/dev/null 2>&1 &']);
+      const until = Date.now() + 10_000;
+      while (!hasFinding() && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+      expect(hasFinding()).toBe(true);
+      // resource-abuse is killed by default: the loop is gone.
+      const alive = await sandbox.exec([
+        'sh',
+        '-c',
+        'ps -eo args | grep -c "^sh -c while" || true',
+      ]);
+      expect(alive.stdout?.trim()).toBe('0');
+    } finally {
+      await sandbox.destroy();
+    }
+  }, 30_000);
+
   test('refuses a policy that allows egress when the network cordon is off, and runs nothing', async () => {
     const before = runtime.bus.listenerCount;
     const policy = resolvePolicy({ network: { allow: ['registry.test:80'] } });

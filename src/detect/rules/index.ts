@@ -40,6 +40,7 @@ import { deniedEgress } from './policy/denied-egress.js';
 import { deniedFanout } from './recon/denied-fanout.js';
 import { scannerTools } from './recon/scanner-tools.js';
 import { cpuAfterCommand } from './resource-abuse/cpu-after-command.js';
+import { gpuAfterCommand } from './resource-abuse/gpu-after-command.js';
 import { flowFromShell } from './reverse-shell/flow-from-shell.js';
 import { devTcp } from './reverse-shell/reverse-shell-dev-tcp.js';
 import { interpreterOneliner } from './reverse-shell/reverse-shell-interpreter-oneliner.js';
@@ -92,6 +93,7 @@ export const RULES: readonly Rule[] = Object.freeze([
   deniedFanout,
   scannerTools,
   cpuAfterCommand,
+  gpuAfterCommand,
   flowFromShell,
   devTcp,
   interpreterOneliner,

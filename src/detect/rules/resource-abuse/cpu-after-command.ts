@@ -26,6 +26,8 @@ export const cpuAfterCommand = defineRule({
       detail: `${cpu.avgCores.toFixed(2)} cores busy for ${(cpu.spanMs / 1000).toFixed(1)} s after the command returned`,
       evidence: { cpuCores: Number(cpu.avgCores.toFixed(3)), spanMs: cpu.spanMs },
       key: 'cpu-after-command',
+      // No exec is running: every live process is work the command left behind.
+      pids: state.livePids(),
     };
   },
 });
