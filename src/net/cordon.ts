@@ -55,11 +55,14 @@ interface Attached {
   proxySandbox: ProxySandbox;
 }
 
-/** How long detach waits for connections still queued at the proxy. */
-const DETACH_GRACE_MS = 50;
-
 export class NetworkCordon {
   private readonly bySource = new Map<string, Attached>();
+  /**
+   * The last sandbox detached from each address, until the address is attached again: a
+   * connection it made just before it ended can still wait in the proxy's accept backlog (a
+   * connect-and-close scan leaves dozens), and must still be attributed to it when accepted.
+   */
+  private readonly detachedBySource = new Map<string, Attached>();
   private readonly dir = readableDir(mkdtempSync(join(tmpdir(), 'cordon-net-')));
   private dns!: DnsServerHandle;
   private proxy!: TransparentProxy;
@@ -92,7 +95,8 @@ export class NetworkCordon {
     await collectLeftovers();
     this.proxy = await TransparentProxy.start({
       bus,
-      lookup: (source) => this.bySource.get(source)?.proxySandbox,
+      lookup: (source) =>
+        (this.bySource.get(source) ?? this.detachedBySource.get(source))?.proxySandbox,
       findPids: this.options.findPids ?? true,
       classifyDeadlineMs: this.options.classifyDeadlineMs ?? 300,
       kernelRelay: this.options.kernelRelay ?? true,
@@ -171,6 +175,7 @@ export class NetworkCordon {
         nameOf: (address) => (isSynthetic(address) ? this.nameOf(sandboxId, address) : undefined),
       },
     };
+    this.forgetDetached(slot.sandboxAddress);
     this.bySource.set(slot.sandboxAddress, attached);
     this.drops.watch(slot.id, attributionOf);
     const proxyUrl = `http://${slot.hostAddress}:${this.proxy.port}`;
@@ -195,15 +200,26 @@ export class NetworkCordon {
   }
 
   private async detach(attached: Attached, resolvConfPath: string): Promise<void> {
-    // Connections the sandbox made just before it ended can still sit in the proxy's accept
-    // backlog; they are looked up by source address on accept, so let them through first (a quick
-    // connect-and-close scan would otherwise lose flows).
-    await new Promise((resolve) => setTimeout(resolve, DETACH_GRACE_MS));
+    const address = attached.slot.sandboxAddress;
     await this.drops.unwatch(attached.slot.id);
-    this.bySource.delete(attached.slot.sandboxAddress);
+    if (this.bySource.get(address) === attached) {
+      this.bySource.delete(address);
+      this.forgetDetached(address);
+      // Its DNS names stay until the address is reused: late flows still show host names.
+      this.detachedBySource.set(address, attached);
+    } else {
+      this.dns.forget(attached.sandboxId);
+    }
     rmSync(resolvConfPath, { force: true });
-    this.dns.forget(attached.sandboxId);
     await this.pool.release(attached.slot);
+  }
+
+  /** Drops what was kept of the sandbox last detached from `address`. */
+  private forgetDetached(address: string): void {
+    const gone = this.detachedBySource.get(address);
+    if (!gone) return;
+    this.detachedBySource.delete(address);
+    this.dns.forget(gone.sandboxId);
   }
 
   private nameOf(sandboxId: string, address: string): string | undefined {
@@ -217,6 +233,7 @@ export class NetworkCordon {
     for (const a of [...this.bySource.values()]) {
       await this.detach(a, join(this.dir, `resolv-${a.slot.id}.conf`)).catch(() => undefined);
     }
+    for (const address of [...this.detachedBySource.keys()]) this.forgetDetached(address);
     this.drops?.close();
     await this.pool?.close();
     await this.proxy?.close();
