@@ -195,9 +195,13 @@ export function buildProgram(options: ProgramOptions): string {
     `    @fp[tid] = ${path}; @ff[tid] = (int64)${flags}; @fo[tid] = ${FILE_OPS[op]};`;
   // Mirrors droppedInKernel(). The prefixes are compared as little-endian words (one read);
   // the path is copied only when one matches. No variable holds it: the stack is 512 bytes.
+  const softwareTreeRead = (path: string, flags: string): string =>
+    `(${flags} & ${WRITE_FLAGS}) == 0 && (($w & 0xffffffffff) == ${wordOf('/usr/')} || ($w & 0xffffffff) == ${wordOf('/lib')} || ($w == ${wordOf('/etc/ld.')} && *uptr((uint64 *)(${path} + 8)) == ${wordOf('so.cache')} && *uptr((uint8 *)(${path} + 16)) == 0)) && !strcontains(${ustr(path)}, "/.")`;
+  // A path in a page not yet faulted in reads as 0 here ($w): the exit probe tests it again, once
+  // the kernel has read it (a libc's "/usr/lib/locale/locale-archive", opened by every program).
   const open = (path: string, flags: string): string =>
     `    $w = (uint64)*uptr((uint64 *)${path});
-    if (!((${flags} & ${WRITE_FLAGS}) == 0 && (($w & 0xffffffffff) == ${wordOf('/usr/')} || ($w & 0xffffffff) == ${wordOf('/lib')} || ($w == ${wordOf('/etc/ld.')} && *uptr((uint64 *)(${path} + 8)) == ${wordOf('so.cache')} && *uptr((uint8 *)(${path} + 16)) == 0)) && !strcontains(${ustr(path)}, "/."))) {
+    if (!(${softwareTreeRead(path, flags)})) {
   ${file('open', path, flags)}
     }`;
   const numeric = (name: string, x: string, y = '0', z = '0'): string =>
@@ -272,6 +276,12 @@ tracepoint:raw_syscalls:sys_exit /${notHost}/ {
   $id = args->id;
   if (!(${idTest(exitNames, '$id')}) || !@w[cgroup]) { return; }
   if (@fp[tid] != 0) {
+    $fp = @fp[tid];
+    $w = (uint64)*uptr((uint64 *)$fp);
+    if (@fo[tid] == ${FILE_OPS.open} && ${softwareTreeRead('$fp', '@ff[tid]')}) {
+      delete(@fp[tid]); delete(@fp2[tid]); delete(@ff[tid]); delete(@fo[tid]);
+      return;
+    }
     printf("F\\t%llu\\t%d\\t%d\\t%lld\\t%lld\\t%s\\n", cgroup, pid, @fo[tid], args->ret, @ff[tid], ${ustr('@fp[tid]')});
     if (@fp2[tid] != 0) {
       printf("F\\t%llu\\t%d\\t5\\t%lld\\t0\\t%s\\n", cgroup, pid, args->ret, ${ustr('@fp2[tid]')});
