@@ -59,10 +59,11 @@ export interface BpfCoverage {
 }
 
 /**
- * Default of `readBatchMs`: events wait at most this long in the pipe while bpftrace is busy,
- * which containment's 50 ms budget (bench containment) affords.
+ * Default of `readBatchMs`: while bpftrace is busy, events wait at most this long in the pipe,
+ * which containment's 50 ms budget (bench containment) affords. On the make -j2 bench, 5 ms read
+ * the pipe ~330 times per build, 20 ms ~150 times, for ~70 ms less CPU per build.
  */
-const READ_BATCH_MS = 5;
+const READ_BATCH_MS = 20;
 /** How long an unwatched sandbox's events still publish: output already in the pipe. */
 const UNWATCH_GRACE_MS = 300;
 /** Keys per bpftrace map (BPFTRACE_MAP_KEYS_MAX, default 4096): bounds the traced cgroups. */

@@ -1,10 +1,11 @@
 /**
  * Reads newline-terminated lines from a child's stdout pipe, in batches. bpftrace flushes every
- * printf on its own, so a pipe read as data comes wakes cordon once per line, and that wake-up
- * (not the parsing) was most of the monitor's CPU. After each read the pipe is left alone for
- * `batchMs`, so that the lines written meanwhile come in one read: the first line after a quiet
- * spell is read at once, a busy stream's lines wait at most `batchMs`. Where the stream has no
- * pipe handle to stop (another Node, a plain stream), lines are read as data comes.
+ * printf on its own, so a pipe read as data comes wakes cordon once per line or two, and those
+ * wake-ups (each a read, a callback, a fresh buffer) cost more than parsing what they bring.
+ * While lines keep coming (a read within `2 * batchMs` of the previous one), the pipe is left
+ * alone for `batchMs` after each read, so that what is written meanwhile comes in one read. A line
+ * after a quiet spell is read at once; a busy stream's lines wait at most `batchMs`. Where the
+ * stream has no pipe handle to stop (a plain stream), lines are read as data comes.
  */
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -31,6 +32,7 @@ export function readLines(stream: Readable, onLine: (line: string) => void, batc
   const handle = batchMs > 0 ? pipeHandle(stream) : undefined;
   let rest = '';
   let paused = false;
+  let lastRead = -Infinity;
   stream.on('data', (chunk: Buffer) => {
     const text = rest + decoder.write(chunk);
     let start = 0;
@@ -39,7 +41,10 @@ export function readLines(stream: Readable, onLine: (line: string) => void, batc
       start = nl + 1;
     }
     rest = text.slice(start);
-    if (!handle || paused || stream.destroyed) return;
+    const now = performance.now();
+    const busy = now - lastRead < 2 * batchMs;
+    lastRead = now;
+    if (!handle || !busy || paused || stream.destroyed) return;
     paused = true;
     handle.readStop();
     setTimeout(() => {
