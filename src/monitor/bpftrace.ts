@@ -59,11 +59,12 @@ export interface BpfCoverage {
 }
 
 /**
- * Default of `readBatchMs`: while bpftrace is busy, events wait at most this long in the pipe,
- * which containment's 50 ms budget (bench containment) affords. On the make -j2 bench, 5 ms read
- * the pipe ~330 times per build, 20 ms ~150 times, for ~70 ms less CPU per build.
+ * Default of `readBatchMs`. Events are attributed (sandbox step) when read, so a line must not
+ * wait past the step that made it: 20 ms halved the reads again and saved ~70 ms of CPU per
+ * bench build, but events of a process that ended just before its step did went to the next one
+ * (test/monitor, and three eval scenarios). 5 ms kept both.
  */
-const READ_BATCH_MS = 20;
+const READ_BATCH_MS = 5;
 /** How long an unwatched sandbox's events still publish: output already in the pipe. */
 const UNWATCH_GRACE_MS = 300;
 /** Keys per bpftrace map (BPFTRACE_MAP_KEYS_MAX, default 4096): bounds the traced cgroups. */
