@@ -38,7 +38,7 @@ export function callerArgv(argv: string[], filename: string): string[] {
 }
 
 export class BpfEventTranslator {
-  /** argv batches from execve entry, keyed by the calling thread. */
+  /** argv printed just before each exec line, keyed by the thread that called execve. */
   private readonly pendingArgv = new Map<number, string[]>();
   /** Executable of each live watched pid, for file and syscall events. */
   private readonly exeOf = new Map<number, string>();
