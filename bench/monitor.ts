@@ -23,6 +23,8 @@ export interface MonitorOverheadResult {
   overheadPct: number;
   /** Events the monitor published per monitored build. */
   eventsPerBuild: number;
+  /** Lines bpftrace printed per monitored build (what cordon reads and parses). */
+  linesPerBuild: number;
   offRunsMs: number[];
   onRunsMs: number[];
   /** Median CPU ms per build: the build's cgroup, with monitoring off and on. */
@@ -123,6 +125,7 @@ export async function benchMonitorOverhead(
     const onRunsMs: number[] = [];
     const cpu = { buildOff: [] as number[], buildOn: [] as number[], bpf: [] as number[] };
     const own: number[] = [];
+    let lines = 0;
     for (let i = 0; i < runs; i++) {
       let before = cgroupCpuMs(cgroup);
       offRunsMs.push(await timedBuild(dir, procs));
@@ -141,10 +144,12 @@ export async function benchMonitorOverhead(
       const bpfPid = monitor.ebpf?.pid;
       before = cgroupCpuMs(cgroup);
       const [bpfBefore, ownBefore] = [pidCpuMs(bpfPid), ownCpuMs()];
+      const linesBefore = monitor.ebpf?.stats.lines ?? 0;
       onRunsMs.push(await timedBuild(dir, procs));
       cpu.buildOn.push(cgroupCpuMs(cgroup) - before);
       cpu.bpf.push(pidCpuMs(bpfPid) - bpfBefore);
       own.push(ownCpuMs() - ownBefore);
+      lines += (monitor.ebpf?.stats.lines ?? 0) - linesBefore;
       await monitor.flush();
       unwatch();
       await monitor.stop();
@@ -158,6 +163,7 @@ export async function benchMonitorOverhead(
       onMs: Math.round(onMs),
       overheadPct: Math.round(((onMs - offMs) / offMs) * 1000) / 10,
       eventsPerBuild: Math.round(events / runs),
+      linesPerBuild: Math.round(lines / runs),
       offRunsMs: offRunsMs.map(Math.round),
       onRunsMs: onRunsMs.map(Math.round),
       buildCpuOffMs: Math.round(median(cpu.buildOff)),

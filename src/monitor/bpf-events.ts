@@ -4,6 +4,7 @@
  * file paths, and names syscall arguments. Records of unwatched cgroups are dropped here.
  */
 import { constants } from 'node:os';
+import { basename } from 'node:path';
 import type { EventBus, NewEvent } from '../events/index.js';
 import type { BpfRecord } from './bpftrace-parse.js';
 import { argv0Mismatch, readArgv, readCwd, readExe, readStatus, readStdio } from './proc-facts.js';
@@ -21,8 +22,23 @@ export function signalName(n: number): string {
   return SIGNAL_NAMES.get(n) ?? `SIG${n}`;
 }
 
+/**
+ * The argv a #! script was run with, from the one the kernel built for its interpreter
+ * (`[interpreter, optional argument, script path, arguments...]`, read from the new image): the
+ * script path stands in for the caller's argv[0], which the kernel dropped. Any other argv is
+ * returned as it is.
+ */
+export function callerArgv(argv: string[], filename: string): string[] {
+  for (const at of [1, 2]) {
+    if (argv[at] === filename && basename(argv[0] ?? '') !== basename(filename)) {
+      return [filename, ...argv.slice(at + 1)];
+    }
+  }
+  return argv;
+}
+
 export class BpfEventTranslator {
-  /** argv batches from execve entry, keyed by the calling thread. */
+  /** argv printed just before each exec line, keyed by the thread that called execve. */
   private readonly pendingArgv = new Map<number, string[]>();
   /** Executable of each live watched pid, for file and syscall events. */
   private readonly exeOf = new Map<number, string>();
@@ -98,7 +114,8 @@ export class BpfEventTranslator {
         : (readExe(rec.pid) ?? name);
     if (this.exeOf.size > MAX_TRACKED) this.exeOf.clear();
     this.exeOf.set(rec.pid, exe);
-    const fullArgv = argv && argv.length > 0 ? argv : (readArgv(rec.pid) ?? [name]);
+    const fullArgv =
+      argv && argv.length > 0 ? callerArgv(argv, name) : (readArgv(rec.pid) ?? [name]);
     const stdio = readStdio(rec.pid);
     const cwd = readCwd(rec.pid);
     this.emit(watch, {

@@ -4,7 +4,7 @@
  * string always last so that tabs inside it cannot shift the fields.
  *
  *   M pid                                   sync marker (an exec of the marker program, any cgroup)
- *   A cg tid idx arg                        one argv element at execve/execveat entry
+ *   A cg tid idx arg                        one argv element of a successful exec (tid: oldPid)
  *   E cg pid ppid uid oldPid filename       exec done (sched_process_exec)
  *   X cg pid exitCode                       a whole process exited (group_dead)
  *   F cg pid op ret flags path              file op at syscall exit (op: FILE_OPS; 5 = rename's new name)
@@ -143,6 +143,9 @@ export function supportedArch(arch: string = process.arch): boolean {
 export const WATCH_OFFSET = 1n << 62n;
 export const WATCH_COUNT = { add: 1, remove: 2 } as const;
 
+/** argv elements reported per exec (the rest are left out). */
+const MAX_ARGS = 20;
+
 /** Write flags that make an open a write (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC). */
 export const WRITE_FLAGS = 0o1 | 0o2 | 0o100 | 0o1000;
 
@@ -192,9 +195,13 @@ export function buildProgram(options: ProgramOptions): string {
     `    @fp[tid] = ${path}; @ff[tid] = (int64)${flags}; @fo[tid] = ${FILE_OPS[op]};`;
   // Mirrors droppedInKernel(). The prefixes are compared as little-endian words (one read);
   // the path is copied only when one matches. No variable holds it: the stack is 512 bytes.
+  const softwareTreeRead = (path: string, flags: string): string =>
+    `(${flags} & ${WRITE_FLAGS}) == 0 && (($w & 0xffffffffff) == ${wordOf('/usr/')} || ($w & 0xffffffff) == ${wordOf('/lib')} || ($w == ${wordOf('/etc/ld.')} && *uptr((uint64 *)(${path} + 8)) == ${wordOf('so.cache')} && *uptr((uint8 *)(${path} + 16)) == 0)) && !strcontains(${ustr(path)}, "/.")`;
+  // A path in a page not yet faulted in reads as 0 here ($w): the exit probe tests it again, once
+  // the kernel has read it (a libc's "/usr/lib/locale/locale-archive", opened by every program).
   const open = (path: string, flags: string): string =>
     `    $w = (uint64)*uptr((uint64 *)${path});
-    if (!((${flags} & ${WRITE_FLAGS}) == 0 && (($w & 0xffffffffff) == ${wordOf('/usr/')} || ($w & 0xffffffff) == ${wordOf('/lib')} || ($w == ${wordOf('/etc/ld.')} && *uptr((uint64 *)(${path} + 8)) == ${wordOf('so.cache')} && *uptr((uint8 *)(${path} + 16)) == 0)) && !strcontains(${ustr(path)}, "/."))) {
+    if (!(${softwareTreeRead(path, flags)})) {
   ${file('open', path, flags)}
     }`;
   const numeric = (name: string, x: string, y = '0', z = '0'): string =>
@@ -226,28 +233,27 @@ export function buildProgram(options: ProgramOptions): string {
   on(['mount'], withText('mount', a(3), '0', a(1)));
   on(['memfd_create'], withText('memfd_create', a(1), '0', a(0)));
   on(['execveat'], withText('execveat', i32(0), i32(4), a(1)));
-  // argv is read at entry: after a successful exec the old memory is gone. A PATH search emits
-  // one batch per attempt; user space keeps the last batch (idx 0 restarts it). Last case: its
-  // loop ends the probe with `return`.
-  const execve = nr.execve ?? -1;
-  on(
-    ['execve', 'execveat'],
-    `    $av = $id == ${execve} ? ${a(1)} : ${a(2)};
-    if ($av == 0) { return; }
-    $i = (uint64)0;
-    unroll(20) {
-      $p = *uptr((uint64 *)($av + $i * 8));
-      if ($p == 0) { return; }
-      printf("A\\t%llu\\t%d\\t%d\\t%s\\n", cgroup, tid, $i, ${ustr('$p')});
-      $i++;
-    }`,
-  );
-
   const exitNames: SyscallName[] = [
     ...(['open', 'openat', 'openat2', 'unlink', 'unlinkat'] as const),
     ...(['rename', 'renameat', 'renameat2', 'chmod', 'fchmodat', 'fchmodat2', 'connect'] as const),
   ];
+  // argv of a successful exec only, read from the new image: a PATH search (execvp) fails
+  // several times per command, and reading argv at syscall entry printed every attempt. The
+  // kernel has laid out argc and the argv pointers at the new stack's top (mm->start_stack);
+  // for a #! script they are the interpreter's (see callerArgv in bpf-events.ts).
   return `tracepoint:sched:sched_process_exec /${watched}/ {
+  $sp = (uint64)curtask->mm->start_stack;
+  $argc = *uptr((uint64 *)$sp);
+  $i = (uint64)0;
+  unroll(${MAX_ARGS}) {
+    if ($i < $argc) {
+      $p = *uptr((uint64 *)($sp + 8 + $i * 8));
+      if ($p != 0) {
+        printf("A\\t%llu\\t%d\\t%d\\t%s\\n", cgroup, args->old_pid, $i, ${ustr('$p')});
+      }
+    }
+    $i++;
+  }
   printf("E\\t%llu\\t%d\\t%d\\t%d\\t%d\\t%s\\n", cgroup, pid, curtask->real_parent->tgid, uid, args->old_pid, str(args->filename));
 }
 tracepoint:sched:sched_process_exit /args->group_dead && ${watched}/ {
@@ -270,6 +276,12 @@ tracepoint:raw_syscalls:sys_exit /${notHost}/ {
   $id = args->id;
   if (!(${idTest(exitNames, '$id')}) || !@w[cgroup]) { return; }
   if (@fp[tid] != 0) {
+    $fp = @fp[tid];
+    $w = (uint64)*uptr((uint64 *)$fp);
+    if (@fo[tid] == ${FILE_OPS.open} && ${softwareTreeRead('$fp', '@ff[tid]')}) {
+      delete(@fp[tid]); delete(@fp2[tid]); delete(@ff[tid]); delete(@fo[tid]);
+      return;
+    }
     printf("F\\t%llu\\t%d\\t%d\\t%lld\\t%lld\\t%s\\n", cgroup, pid, @fo[tid], args->ret, @ff[tid], ${ustr('@fp[tid]')});
     if (@fp2[tid] != 0) {
       printf("F\\t%llu\\t%d\\t5\\t%lld\\t0\\t%s\\n", cgroup, pid, args->ret, ${ustr('@fp2[tid]')});

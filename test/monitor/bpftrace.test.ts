@@ -86,6 +86,44 @@ describe.skipIf(skip)(`eBPF monitor (skipped when unavailable: ${why || 'availab
     expect(exit[0]?.exitCode).toBe(0);
   });
 
+  test('reports the argv of the exec that succeeded, not of the failed attempts of a PATH search', async () => {
+    const records = monitor.ebpf!.stats.records;
+    const run = await runIn(watched.procs, [
+      '/bin/sh',
+      '-c',
+      'PATH=/nonexistent-a:/nonexistent-b:/bin; exec true searched "two words"',
+    ]);
+    await monitor.flush();
+    const exec = ofPid('process.exec', run.pid).filter((e) => e.source === 'ebpf');
+    expect(exec.map((e) => e.argv)).toEqual([
+      ['/bin/sh', '-c', expect.stringContaining('PATH=') as string],
+      ['true', 'searched', 'two words'],
+    ]);
+    expect(exec[1]).toMatchObject({ exe: '/bin/true', argv0Mismatch: false });
+    // Two execs, their argv (3 each), one exit, the sync marker's: no line per failed attempt.
+    expect(monitor.ebpf!.stats.records - records).toBeLessThan(12);
+  });
+
+  test('reports a #! script with the argv it was run with, its interpreter argument left out', async () => {
+    const plain = join(tmp, 'plain.sh');
+    const withArg = join(tmp, 'with-arg.sh');
+    writeFileSync(plain, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    writeFileSync(withArg, '#!/bin/sh -e\nexit 0\n', { mode: 0o755 });
+    const a = await runIn(watched.procs, [plain, 'one', 'two']);
+    const b = await runIn(watched.procs, [withArg, 'three']);
+    await monitor.flush();
+    expect(ofPid('process.exec', a.pid).find((e) => e.source === 'ebpf')).toMatchObject({
+      exe: plain,
+      argv: [plain, 'one', 'two'],
+      argv0Mismatch: false,
+    });
+    expect(ofPid('process.exec', b.pid).find((e) => e.source === 'ebpf')).toMatchObject({
+      exe: withArg,
+      argv: [withArg, 'three'],
+      argv0Mismatch: false,
+    });
+  });
+
   test('attributes each exec to the step current at that moment', async () => {
     stepId = 'step-a';
     const a = await runIn(watched.procs, ['/bin/true', 'a']);
