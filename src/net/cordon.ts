@@ -59,8 +59,8 @@ export class NetworkCordon {
   private readonly bySource = new Map<string, Attached>();
   /**
    * The last sandbox detached from each address, until the address is attached again: a
-   * connection it made just before it ended can still wait in the proxy's accept backlog (a
-   * connect-and-close scan leaves dozens), and must still be attributed to it when accepted.
+   * connection still in the proxy's backlog when detach stopped waiting for it (on a starved host)
+   * is still attributed to the sandbox that made it.
    */
   private readonly detachedBySource = new Map<string, Attached>();
   private readonly dir = readableDir(mkdtempSync(join(tmpdir(), 'cordon-net-')));
@@ -201,6 +201,9 @@ export class NetworkCordon {
 
   private async detach(attached: Attached, resolvConfPath: string): Promise<void> {
     const address = attached.slot.sandboxAddress;
+    // Connections the sandbox made just before it ended may still wait in the proxy's accept
+    // backlog (a connect-and-close scan leaves dozens): let them be accepted and published first.
+    await this.proxy.settle(address);
     await this.drops.unwatch(attached.slot.id);
     if (this.bySource.get(address) === attached) {
       this.bySource.delete(address);

@@ -7,13 +7,14 @@
  * absolute-URI requests); a tunnel's bytes are classified again after the CONNECT.
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
+import { readFileSync } from 'node:fs';
 import { createServer, isIP, type Server, type Socket } from 'node:net';
 import type { Attribution, EventBus, NetFlowEvent } from '../events/index.js';
 import type { Policy } from '../policy/index.js';
 import type { Classification } from './classify/index.js';
 import { readFirstBytes, type FirstBytes } from './first-bytes.js';
 import { originalDst } from './orig-dst.js';
-import { findSocketOwner, type SocketOwner } from './pid-lookup.js';
+import { findSocketOwner, procNetAddress, type SocketOwner } from './pid-lookup.js';
 import { decideFlow, ipv4ToInt, type FlowVerdict } from './policy-match.js';
 import { connectUpstream, splice, type SpliceHandle, type SpliceStats } from './splice.js';
 
@@ -68,6 +69,8 @@ export class TransparentProxy {
   /** Flows seen, by decision, and allowed flows relayed in the kernel (for tests and benchmarks). */
   readonly stats = { allowed: 0, denied: 0, open: 0, inKernel: 0 };
   private readonly sockets = new Set<Socket>();
+  /** Per source address: work that may still publish a flow (handling, then the open event). */
+  private readonly pending = new Map<string, Set<Promise<unknown>>>();
   private readonly splices = new Set<SpliceHandle>();
   /** Relay flows allowed from now on in the kernel where the native relay is available. */
   kernelRelay: boolean;
@@ -102,16 +105,50 @@ export class TransparentProxy {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  /**
+   * Resolves once every connection from `address` that the kernel has already established has been
+   * accepted and its open event published, or after `timeoutMs`; true when settled. A sandbox that
+   * has ended makes no new connections, so after this its flows are all on the bus.
+   */
+  async settle(address: string, timeoutMs = 1000): Promise<boolean> {
+    const end = performance.now() + timeoutMs;
+    for (;;) {
+      const accepted = new Set<number>();
+      for (const s of this.sockets)
+        if (sourceOf(s) === address && s.remotePort !== undefined) accepted.add(s.remotePort);
+      const queued = establishedFrom(address, this.port).filter((p) => !accepted.has(p));
+      const work = [...(this.pending.get(address) ?? [])];
+      if (queued.length === 0 && work.length === 0) return true;
+      const left = end - performance.now();
+      if (left <= 0) return false;
+      const tick = new Promise((resolve) => setTimeout(resolve, Math.min(5, left)));
+      await Promise.race([tick, Promise.allSettled(work).then(() => (queued.length ? tick : 0))]);
+    }
+  }
+
+  private track(address: string, work: Promise<unknown>): void {
+    let set = this.pending.get(address);
+    if (!set) this.pending.set(address, (set = new Set()));
+    set.add(work);
+    void work.finally(() => {
+      set.delete(work);
+      if (set.size === 0 && this.pending.get(address) === set) this.pending.delete(address);
+    });
+  }
+
   private accept(client: Socket): void {
     this.sockets.add(client);
     client.once('close', () => this.sockets.delete(client));
     client.on('error', () => undefined); // reported through the flow's close event
-    this.handle(client).catch(() => client.destroy());
+    this.track(
+      sourceOf(client),
+      this.handle(client).catch(() => client.destroy()),
+    );
   }
 
   private async handle(client: Socket): Promise<void> {
     const startedAt = performance.now();
-    const source = (client.remoteAddress ?? '').replace(/^::ffff:/, '');
+    const source = sourceOf(client);
     const sb = this.options.lookup(source);
     if (!sb) return void client.resetAndDestroy();
     let dst;
@@ -290,7 +327,10 @@ export class TransparentProxy {
       base.details = { ...base.details, upstreamAddress };
     }
     // The owner lookup runs beside the decision; the event waits for it, the bytes never do.
-    void ctx.owner.then((owner) => this.options.bus.publish({ ...base, ...ownerFields(owner) }));
+    this.track(
+      ctx.sb.sandboxAddress,
+      ctx.owner.then((owner) => this.options.bus.publish({ ...base, ...ownerFields(owner) })),
+    );
   }
 
   private publishClose(
@@ -306,6 +346,37 @@ export class TransparentProxy {
     base.durationMs = stats.durationMs;
     if (stats.error) base.details = { ...base.details, error: stats.error };
     void ctx.owner.then((owner) => this.options.bus.publish({ ...base, ...ownerFields(owner) }));
+  }
+}
+
+/** A client socket's IPv4 source address. */
+function sourceOf(socket: Socket): string {
+  return (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+}
+
+/**
+ * Source ports of the TCP connections from `address` to local `port` that the kernel holds in this
+ * network namespace (established, or already closed by the client), accepted or not.
+ */
+export function establishedFrom(address: string, port: number, table = readProcNetTcp()): number[] {
+  const local = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const remote = procNetAddress(address, 0).slice(0, 8);
+  const ports: number[] = [];
+  for (const line of table.split('\n')) {
+    const cols = line.trim().split(/\s+/);
+    const [, localCol, remoteCol, state] = cols;
+    if (!localCol?.endsWith(local) || !remoteCol?.startsWith(`${remote}:`)) continue;
+    if (state !== '01' && state !== '08') continue; // ESTABLISHED, CLOSE_WAIT
+    ports.push(parseInt(remoteCol.slice(9), 16));
+  }
+  return ports;
+}
+
+function readProcNetTcp(): string {
+  try {
+    return readFileSync('/proc/self/net/tcp', 'utf8');
+  } catch {
+    return '';
   }
 }
 

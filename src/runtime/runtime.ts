@@ -217,9 +217,15 @@ export class CordonRuntime {
       });
       await this.detector.settled();
     } finally {
-      off();
-      await network?.detach();
-      this.responders.delete(sandboxId);
+      try {
+        // Flows made just before the end are published while the network detaches: keep
+        // collecting until then, so the report has them.
+        await network?.detach();
+        await this.detector.settled();
+      } finally {
+        off();
+        this.responders.delete(sandboxId);
+      }
     }
     const findings = this.detector.findings(sandboxId);
     this.detector.forget(sandboxId);
