@@ -30,6 +30,7 @@ import {
 import { parseLine } from './bpftrace-parse.js';
 import { readLines } from './line-reader.js';
 import { ensureTracefs, findBpftrace, hostCgroupIds } from './probe.js';
+import { spawnLauncher } from '../sandbox/fast-spawn.js';
 import { WatchRegistry } from './watch-registry.js';
 
 export interface BpfMonitorOptions {
@@ -75,6 +76,8 @@ export class BpfMonitor {
   private readonly translator: BpfEventTranslator;
   private child: ChildProcess | undefined;
   private readonly syncWaiters = new Map<number, () => void>();
+  /** Marker pids seen lately (a marker can be read before its spawn has returned its pid). */
+  private readonly seenMarkers = new Set<number>();
   private readonly markerDir = mkdtempSync(join(tmpdir(), 'cordon-mon-'));
   private readonly marker = join(this.markerDir, SYNC_COMM);
   private state: BpfCoverage = { live: false, reason: 'starting' };
@@ -151,12 +154,19 @@ export class BpfMonitor {
     let retry: NodeJS.Timeout | undefined;
     try {
       await new Promise<void>((resolve, reject) => {
+        // posix_spawn, not child_process: a fork of Node would block the event loop (tens of ms)
+        // on every episode step. The pid is known only after the spawn, so a marker seen before
+        // then is remembered in seenMarkers.
         const fire = (): void => {
-          const marker = spawn(this.marker, [], { stdio: 'ignore' });
-          marker.once('error', () => undefined);
-          if (marker.pid === undefined) return;
-          pids.push(marker.pid);
-          this.syncWaiters.set(marker.pid, resolve);
+          spawnLauncher(this.marker, [], { env: {}, stdio: ['ignore', 'ignore', 'ignore'] }).then(
+            (marker) => {
+              if (marker.pid === undefined) return;
+              pids.push(marker.pid);
+              if (this.seenMarkers.has(marker.pid)) resolve();
+              else this.syncWaiters.set(marker.pid, resolve);
+            },
+            () => undefined, // the next tick tries again; the timeout reports a lasting failure
+          );
         };
         timer = setTimeout(
           () => reject(this.unavailable(`no sync marker from bpftrace within ${timeoutMs} ms`)),
@@ -169,6 +179,16 @@ export class BpfMonitor {
       clearTimeout(timer);
       clearInterval(retry);
       for (const pid of pids) this.syncWaiters.delete(pid);
+    }
+  }
+
+  private markerSeen(pid: number): void {
+    const waiter = this.syncWaiters.get(pid);
+    if (waiter) return waiter();
+    this.seenMarkers.add(pid);
+    if (this.seenMarkers.size > 64) {
+      const oldest = this.seenMarkers.values().next().value;
+      if (oldest !== undefined) this.seenMarkers.delete(oldest);
     }
   }
 
@@ -227,7 +247,7 @@ export class BpfMonitor {
           if (rec.t === 'attached') {
             this.stats.probes = rec.probes;
             resolve();
-          } else if (rec.t === 'sync') this.syncWaiters.get(rec.pid)?.();
+          } else if (rec.t === 'sync') this.markerSeen(rec.pid);
           else if (rec.t === 'lost') this.stats.lostEvents += rec.events;
           else {
             this.stats.records += 1;
