@@ -1,8 +1,11 @@
 /**
- * Best-effort attribution of a flow to a process: the sandbox-side socket (address:port) -> its
- * inode in the netns's /proc/<pid>/net/tcp -> the process holding `socket:[inode]` among the
- * processes in that netns. Asynchronous and bounded, never on the data path.
+ * Reading the kernel's TCP table (/proc/net/tcp). Best-effort attribution of a flow to a process:
+ * the sandbox-side socket (address:port) -> its inode in the netns's /proc/<pid>/net/tcp -> the
+ * process holding `socket:[inode]` among the processes in that netns (asynchronous and bounded,
+ * never on the data path). And which connections from an address the kernel holds at a port,
+ * accepted or not (the proxy's backlog at detach).
  */
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 
 export interface SocketOwner {
@@ -74,4 +77,30 @@ export async function findSocketOwner(
     }
   }
   return undefined;
+}
+
+/**
+ * Source ports of the TCP connections from `address` to local `port` that the kernel holds in this
+ * network namespace (established, or already closed by the client), accepted or not.
+ */
+export function establishedFrom(address: string, port: number, table = readProcNetTcp()): number[] {
+  const local = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const remote = procNetAddress(address, 0).slice(0, 8);
+  const ports: number[] = [];
+  for (const line of table.split('\n')) {
+    const cols = line.trim().split(/\s+/);
+    const [, localCol, remoteCol, state] = cols;
+    if (!localCol?.endsWith(local) || !remoteCol?.startsWith(`${remote}:`)) continue;
+    if (state !== '01' && state !== '08') continue; // ESTABLISHED, CLOSE_WAIT
+    ports.push(parseInt(remoteCol.slice(9), 16));
+  }
+  return ports;
+}
+
+function readProcNetTcp(): string {
+  try {
+    return readFileSync('/proc/self/net/tcp', 'utf8');
+  } catch {
+    return '';
+  }
 }

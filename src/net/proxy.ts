@@ -7,14 +7,13 @@
  * absolute-URI requests); a tunnel's bytes are classified again after the CONNECT.
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { readFileSync } from 'node:fs';
 import { createServer, isIP, type Server, type Socket } from 'node:net';
 import type { Attribution, EventBus, NetFlowEvent } from '../events/index.js';
 import type { Policy } from '../policy/index.js';
 import type { Classification } from './classify/index.js';
 import { readFirstBytes, type FirstBytes } from './first-bytes.js';
 import { originalDst } from './orig-dst.js';
-import { findSocketOwner, procNetAddress, type SocketOwner } from './pid-lookup.js';
+import { establishedFrom, findSocketOwner, type SocketOwner } from './pid-lookup.js';
 import { decideFlow, ipv4ToInt, type FlowVerdict } from './policy-match.js';
 import { connectUpstream, splice, type SpliceHandle, type SpliceStats } from './splice.js';
 
@@ -122,7 +121,8 @@ export class TransparentProxy {
       const left = end - performance.now();
       if (left <= 0) return false;
       const tick = new Promise((resolve) => setTimeout(resolve, Math.min(5, left)));
-      await Promise.race([tick, Promise.allSettled(work).then(() => (queued.length ? tick : 0))]);
+      // Queued connections are only seen by looking again; pending work also says when it is done.
+      await (queued.length > 0 ? tick : Promise.race([tick, Promise.allSettled(work)]));
     }
   }
 
@@ -352,32 +352,6 @@ export class TransparentProxy {
 /** A client socket's IPv4 source address. */
 function sourceOf(socket: Socket): string {
   return (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
-}
-
-/**
- * Source ports of the TCP connections from `address` to local `port` that the kernel holds in this
- * network namespace (established, or already closed by the client), accepted or not.
- */
-export function establishedFrom(address: string, port: number, table = readProcNetTcp()): number[] {
-  const local = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  const remote = procNetAddress(address, 0).slice(0, 8);
-  const ports: number[] = [];
-  for (const line of table.split('\n')) {
-    const cols = line.trim().split(/\s+/);
-    const [, localCol, remoteCol, state] = cols;
-    if (!localCol?.endsWith(local) || !remoteCol?.startsWith(`${remote}:`)) continue;
-    if (state !== '01' && state !== '08') continue; // ESTABLISHED, CLOSE_WAIT
-    ports.push(parseInt(remoteCol.slice(9), 16));
-  }
-  return ports;
-}
-
-function readProcNetTcp(): string {
-  try {
-    return readFileSync('/proc/self/net/tcp', 'utf8');
-  } catch {
-    return '';
-  }
 }
 
 interface FlowContext {

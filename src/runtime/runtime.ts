@@ -26,7 +26,6 @@ import {
 import { monitorHook, responderOf, StepTracker } from './adapters.js';
 
 export type NetworkMode = 'auto' | 'cordon' | 'loopback';
-
 export type MonitorMode = 'ebpf' | 'proc' | 'off';
 
 export interface RuntimeOptions {
