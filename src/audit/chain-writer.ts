@@ -136,9 +136,12 @@ export function chainWriter(db: Database.Database): (batch: Batch) => ChainPoint
       target[c++] = prevHash;
       target[c++] = hash;
       if (i >= bulk) insertOne.run(one);
-      else if ((at = c) === params.length) {
-        insertMany.run(params);
-        at = 0;
+      else {
+        at = c;
+        if (at === params.length) {
+          insertMany.run(params);
+          at = 0;
+        }
       }
       sandboxes.add(fields.sandboxId, seq);
       episodes.add(fields.episodeId, seq);

@@ -11,37 +11,42 @@ import { verify } from './verify.js';
 const temp = useTempStores();
 const T0 = 1_700_000_000_000; // sampleEvent(i).ts === T0 + i
 
-/** Turns a fresh store's file into what cordon wrote with schema 2 (same records and chain). */
-function downgradeToV2(file: string): void {
+function execOn(file: string, sql: string): void {
   const db = new Database(file);
   try {
-    db.exec(`
-      DROP TABLE sandbox_spans;
-      DROP TABLE episode_spans;
-      CREATE INDEX records_sandbox ON records (sandbox_id, seq);
-      CREATE INDEX records_episode ON records (episode_id, seq) WHERE episode_id IS NOT NULL;
-      PRAGMA user_version = 2;
-    `);
+    db.exec(sql);
   } finally {
     db.close();
   }
 }
 
+/** Turns a fresh store's file into what cordon wrote with schema 2 (same records and chain). */
+function downgradeToV2(file: string): void {
+  execOn(
+    file,
+    `
+      DROP TABLE sandbox_spans;
+      DROP TABLE episode_spans;
+      CREATE INDEX records_sandbox ON records (sandbox_id, seq);
+      CREATE INDEX records_episode ON records (episode_id, seq) WHERE episode_id IS NOT NULL;
+      PRAGMA user_version = 2;
+    `,
+  );
+}
+
 /** ... and before schema 2. */
 function downgradeToV1(file: string): void {
   downgradeToV2(file);
-  const db = new Database(file);
-  try {
-    db.exec(`
+  execOn(
+    file,
+    `
       DROP INDEX records_findings;
       DROP TABLE chain_batches;
       CREATE INDEX records_kind ON records (kind, seq);
       CREATE INDEX records_ts ON records (ts);
       PRAGMA user_version = 0;
-    `);
-  } finally {
-    db.close();
-  }
+    `,
+  );
 }
 
 /** A store of `n` records; `downgrade` rewrites its file to an older schema before it is reopened. */
