@@ -1,7 +1,7 @@
 /**
  * Adapts the sandbox layer's watch target (`src/sandbox/types.ts` WatchTarget: cgroup paths and
- * v2 id, no step) to the monitor's. Declared structurally so monitor/ does not depend on sandbox/'s types.
- * Steps come from the bus: the sandbox publishes `step.start`/`step.end` (and a one-shot run's
+ * v2 id, no step) to the monitor's. Declared structurally so monitor/ does not depend on sandbox/'s
+ * types. Steps come from the bus: the sandbox publishes `step.start`/`step.end` (and a one-shot run's
  * step on `sandbox.start`); the latest open step of a sandbox is the one its events carry.
  */
 import { basename, join, relative } from 'node:path';
