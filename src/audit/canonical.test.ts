@@ -102,6 +102,22 @@ describe('canonical form', () => {
     );
   });
 
+  test('keeps the values it must not reorder or lose: an own __proto__ key, toJSON, shared objects', () => {
+    const labels = JSON.parse('{"z":1,"__proto__":{"b":2,"a":1}}') as Record<string, unknown>;
+    const shared = { y: 1, x: [new Date(0), { d: 1, c: undefined }] };
+    const values = [
+      { detail: { labels }, argv: [] },
+      { b: shared, a: shared, when: new Date(1_700_000_000_000) },
+      [{ b: 1, a: 2 }, 'x', { 1: 'one', 0: 'zero', a: null }],
+    ];
+    for (const v of values) expect(canonicalBody(v)).toBe(canonicalJson(v));
+    expect(canonicalBody(values[0])).toBe(
+      '{"argv":[],"detail":{"labels":{"__proto__":{"a":1,"b":2},"z":1}}}',
+    );
+    // The value given is never changed in place.
+    expect(Object.keys(labels)).toEqual(['z', '__proto__']);
+  });
+
   test('canonicalBody matches canonicalJson on every sample event kind', () => {
     for (let i = 0; i < 12; i++)
       expect(canonicalBody(sampleEvent(i))).toBe(canonicalJson(sampleEvent(i)));

@@ -23,18 +23,18 @@ function compareKeys(a: string, b: string): number {
 
 interface Shape {
   keys: string[];
-  /** Each key as a JSON string followed by a colon. */
-  quoted: string[];
+  /** Object.keys already lists `keys` in canonical order: the object can be kept as it is. */
+  sorted: boolean;
 }
 
-/** A node of the shape trie: one edge per key, in insertion order. */
+/** A node of the shape trie: one edge per key, in enumeration order. */
 interface ShapeNode {
   next: Map<string, ShapeNode>;
   shape: Shape | undefined;
 }
 
-// Events from one source share their keys in one order: cache the sorted, quoted key list per
-// insertion-ordered key list, found by walking a trie one key at a time (Map lookups on
+// Events from one source share their keys in one order: cache the sorted key list per
+// enumeration-ordered key list, found by walking a trie one key at a time (Map lookups on
 // internalised strings) rather than by building a signature string per object. Bounded: objects
 // with free-form keys (evidence, details) would otherwise grow it forever.
 const MAX_SHAPE_NODES = 16_384;
@@ -59,13 +59,55 @@ function shapeOf(own: string[]): Shape {
   }
   if (node.shape === undefined) {
     const keys = own.slice().sort(compareKeys);
-    node.shape = { keys, quoted: keys.map((k) => JSON.stringify(k) + ':') };
+    node.shape = { keys, sorted: keys.every((k, i) => k === own[i]) };
   }
   return node.shape;
 }
 
-// Printable ASCII without '"' or '\\': JSON.stringify would only add the quotes. Most event strings
-// (ids, kinds, paths, hosts) are, and the test costs a third of entering the JSON serialiser.
+/**
+ * `value` with every object's keys in canonical order: the same value when they already are (the
+ * usual case: nothing is copied), else a copy of just the objects (and the arrays above them) that
+ * must change. `toJSON` is applied here, as JSON.stringify would, so its result is sorted too.
+ */
+function sortedTree(value: unknown, key: string): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const withJson = value as { toJSON?: (k: string) => unknown };
+  if (typeof withJson.toJSON === 'function') return sortedTree(withJson.toJSON(key), key);
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const sorted = sortedTree(item, String(i));
+      if (sorted !== item && copy === undefined) copy = value.slice();
+      if (copy !== undefined) copy[i] = sorted;
+    }
+    return copy ?? value;
+  }
+  const obj = value as Record<string, unknown>;
+  const shape = shapeOf(Object.keys(obj));
+  const { keys } = shape;
+  let changed = !shape.sorted;
+  const values: unknown[] = new Array<unknown>(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const item = obj[keys[i]!];
+    const sorted = sortedTree(item, keys[i]!);
+    values[i] = sorted;
+    if (sorted !== item) changed = true;
+  }
+  if (!changed) return value;
+  // Inserted in canonical order; engines enumerate index keys first anyway, as compareKeys does.
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    // An own "__proto__" key is data; assigning it would set the copy's prototype instead.
+    if (k === '__proto__') {
+      Object.defineProperty(out, k, { value: values[i], enumerable: true, writable: true });
+    } else out[k] = values[i];
+  }
+  return out;
+}
+
+// Printable ASCII without '"' or '\\': JSON.stringify would only add the quotes.
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 /** `JSON.stringify(text)`, faster for plain strings. */
@@ -78,50 +120,13 @@ function quoteOrNull(text: string | null): string {
   return text === null ? 'null' : quote(text);
 }
 
-function serialise(value: unknown, key: string): string | undefined {
-  switch (typeof value) {
-    case 'string':
-      return quote(value);
-    case 'number':
-      // Number's own toString is what JSON.stringify prints for a finite number (-0 too: "0").
-      return Number.isFinite(value) ? '' + value : 'null';
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'object': {
-      if (value === null) return 'null';
-      const withJson = value as { toJSON?: (k: string) => unknown };
-      if (typeof withJson.toJSON === 'function') return serialise(withJson.toJSON(key), key);
-      if (Array.isArray(value)) {
-        let out = '[';
-        for (let i = 0; i < value.length; i++) {
-          if (i > 0) out += ',';
-          out += serialise(value[i], String(i)) ?? 'null';
-        }
-        return out + ']';
-      }
-      const obj = value as Record<string, unknown>;
-      const { keys, quoted } = shapeOf(Object.keys(obj));
-      let out = '';
-      for (let i = 0; i < keys.length; i++) {
-        const k = keys[i]!;
-        const s = serialise(obj[k], k);
-        if (s === undefined) continue;
-        out += (out === '' ? '{' : ',') + quoted[i]! + s;
-      }
-      return out === '' ? '{}' : out + '}';
-    }
-    case 'bigint':
-      throw new TypeError('Do not know how to serialize a BigInt');
-    case 'undefined':
-    case 'function':
-    case 'symbol':
-      return undefined; // vanish, as in JSON.stringify
-  }
-}
-
-/** JSON with object keys sorted: identical output to src/policy's `canonicalJson`. */
+/**
+ * JSON with object keys sorted: identical output to src/policy's `canonicalJson`. The engine's
+ * JSON.stringify does the writing (one flat string, no per-value concatenation) over the value
+ * with its keys put in order.
+ */
 export function canonicalBody(value: unknown): string {
-  return serialise(value, '') ?? 'null';
+  return JSON.stringify(sortedTree(value, '')) ?? 'null';
 }
 
 /** The columns a record's hash covers (everything but `hash`); `body` is canonical JSON text. */

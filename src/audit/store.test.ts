@@ -114,6 +114,30 @@ describe('AuditStore', () => {
     expect(verify(dataDir)).toMatchObject({ ok: true, records: 1000 });
   });
 
+  test('worker: hashes computed on the appending thread give way when another writer moved the tail', () => {
+    const dataDir = join(temp.dir(), 'data');
+    const serving = temp.open({ dataDir, batchSize: 8, writer: 'worker' });
+    const other = temp.open({ dataDir, writer: 'inline' });
+    // `serving` hashed these onto the empty chain; `other` commits first, so they must be re-hashed.
+    for (let i = 0; i < 3; i++) serving.append(sampleEvent(i));
+    for (let i = 100; i < 105; i++) other.append(sampleEvent(i));
+    other.flush();
+    for (let i = 3; i < 40; i++) serving.append(sampleEvent(i));
+    serving.flush();
+    other.append(sampleEvent(105));
+    other.flush();
+    for (let i = 40; i < 50; i++) serving.append(sampleEvent(i));
+    serving.flush();
+    const ids = rows(dataDir).map((r) => (JSON.parse(r.body) as CordonEvent).id);
+    expect(ids).toEqual([
+      ...[100, 101, 102, 103, 104].map((i) => `e-${i}`),
+      ...Array.from({ length: 40 }, (_, i) => `e-${i}`),
+      'e-105',
+      ...Array.from({ length: 10 }, (_, i) => `e-${40 + i}`),
+    ]);
+    expect(verify(dataDir)).toMatchObject({ ok: true, records: 56 });
+  });
+
   test('falls back to the inline writer, and says why, when the worker script is absent', () => {
     const dataDir = join(temp.dir(), 'data');
     const store = temp.open({

@@ -66,7 +66,8 @@ function historyFor(options: RuntimeOptions, bus: EventBus, closers: Closer[]): 
     closers.push(() => memory.close());
     return memory;
   }
-  const store = AuditStore.open({ dataDir: options.dataDir });
+  // A long-lived server: SQLite commits go to the write worker, off the thread that answers the API.
+  const store = AuditStore.open({ dataDir: options.dataDir, writer: 'worker' });
   const off = store.attachToBus(bus);
   closers.push(() => {
     off();
