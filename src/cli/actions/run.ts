@@ -4,7 +4,6 @@
  */
 import { writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
-import { defaultDataDir } from '../../audit/index.js';
 import { summarize } from '../../detect/index.js';
 import { CordonError } from '../../errors.js';
 import {
@@ -135,10 +134,14 @@ export async function runAction(command: string[], flags: RunFlags): Promise<voi
   const policy = policyFromFlags(flags);
   const timeoutMs = parseTimeout(flags.timeout);
   const labels = parseLabels(flags.label);
+  // The audit layer (better-sqlite3 with it) is loaded only for a run that is recorded.
+  const dataDir = flags.audit
+    ? (flags.dataDir ?? (await import('../../audit/index.js')).defaultDataDir())
+    : undefined;
   const runtime = await CordonRuntime.start({
     network: flags.network,
     monitor: flags.monitor,
-    dataDir: flags.audit ? (flags.dataDir ?? defaultDataDir()) : undefined,
+    dataDir,
     onWarning: (m) => flags.quiet || process.stderr.write(paint.dim(`cordon: ${m}\n`)),
   });
   let status: number;
