@@ -47,13 +47,13 @@ const WANTED_V1 = ['cpu', 'cpuacct', 'memory', 'pids', 'freezer'];
 let cached: HostFacts | undefined;
 
 /**
- * Probes the host (about 5 ms, two short bwrap runs at most) and caches the answer.
+ * Probes the host (about 5 ms, one short bwrap run) and caches the answer.
  * @example if (!probeHost().bwrap) throw new CordonError('CORDON_E_BWRAP_MISSING');
  */
 export function probeHost(options: { fresh?: boolean } = {}): HostFacts {
   if (cached && !options.fresh) return cached;
   const bwrapPath = findExecutable('bwrap');
-  const bwrap = bwrapPath ? { path: bwrapPath, version: bwrapVersion(bwrapPath) } : null;
+  const bwrap = bwrapPath ? bwrapFacts(bwrapPath) : null;
   const userns = bwrapPath ? probeUserNamespaces(bwrapPath) : { ok: false, error: 'bwrap missing' };
   cached = {
     bwrap,
@@ -80,6 +80,20 @@ export function findExecutable(name: string, pathEnv = process.env.PATH ?? ''): 
     }
   }
   return null;
+}
+
+/**
+ * bwrap's path, and its version read on first use: only `cordon doctor` and the host checks show
+ * it, and each `bwrap --version` is a process spawned from Node (10-15 ms) on every CLI start.
+ */
+function bwrapFacts(path: string): { path: string; version: string } {
+  let version: string | undefined;
+  return {
+    path,
+    get version() {
+      return (version ??= bwrapVersion(path));
+    },
+  };
 }
 
 function bwrapVersion(path: string): string {
