@@ -1,5 +1,8 @@
 #!/usr/bin/env node
-/** The `cordon` command line: thin over the library; every command in its own module. */
+/**
+ * The `cordon` command line: thin over the library. Each command registers its options and help
+ * here (commands/) and imports its implementation (actions/) only when it runs.
+ */
 import { Command, CommanderError } from 'commander';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerDemoCommand } from './commands/demo.js';

@@ -4,12 +4,12 @@
  * `cordon run` does; `createSandbox()` gives live sandboxes for the API and episodes. Each missing
  * piece is either refused (fail closed) or recorded in the coverage that every report carries.
  */
-import { AuditStore } from '../audit/index.js';
+import type { AuditStore } from '../audit/index.js';
 import { Detector, verdictOf, type Responder } from '../detect/index.js';
 import { CordonError } from '../errors.js';
 import { EventBus, type CordonEvent, type Finding } from '../events/index.js';
-import { Monitor } from '../monitor/index.js';
-import { NetworkCordon } from '../net/index.js';
+import type { Monitor } from '../monitor/index.js';
+import type { NetworkCordon } from '../net/index.js';
 import { presetPolicy, type Policy } from '../policy/index.js';
 import { buildReport, type Report } from '../report/index.js';
 import {
@@ -98,13 +98,18 @@ export class CordonRuntime {
   static async start(options: RuntimeOptions = {}): Promise<CordonRuntime> {
     const bus = options.bus ?? new EventBus();
     await collectLeftovers().catch(() => []);
-    const audit = options.dataDir ? AuditStore.open({ dataDir: options.dataDir }) : undefined;
+    // The audit store, the monitor and the network cordon are imported only when asked for:
+    // `cordon run --no-audit --monitor off --network loopback` starts ~40 modules and
+    // better-sqlite3 lighter.
+    const audit = options.dataDir
+      ? (await import('../audit/index.js')).AuditStore.open({ dataDir: options.dataDir })
+      : undefined;
     audit?.attachToBus(bus);
     const monitorMode = options.monitor ?? 'ebpf';
     const monitor =
       monitorMode === 'off'
         ? undefined
-        : Monitor.start({
+        : (await import('../monitor/index.js')).Monitor.start({
             bus,
             prefer: monitorMode,
             nvidiaSmi: probeHost().gpuNodes.some((n) => n.startsWith('/dev/nvidia'))
@@ -118,6 +123,7 @@ export class CordonRuntime {
     if (mode === 'loopback')
       networkReason = 'network cordon not requested: loopback only, no egress';
     else {
+      const { NetworkCordon } = await import('../net/index.js');
       try {
         network = await NetworkCordon.start({ bus });
       } catch (error) {

@@ -1,3 +1,6 @@
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { cgroupFactsFrom, probeHost } from './host.js';
 
@@ -49,5 +52,34 @@ describe('probeHost', () => {
     expect(facts.cgroup.layout).not.toBe('none');
     expect(facts.rootEntries.some((e) => e.name === 'usr' && e.kind === 'dir')).toBe(true);
     expect(probeHost()).toBe(facts);
+  });
+
+  test('runs bwrap --version only when the version is read (doctor), not on every probe', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cordon-fake-bwrap-'));
+    const calls = join(dir, 'calls');
+    writeFileSync(calls, '');
+    writeFileSync(
+      join(dir, 'bwrap'),
+      `#!/bin/sh\necho "$1" >> ${calls}\n[ "$1" = --version ] && echo 'bubblewrap 9.9.9'\nexit 0\n`,
+    );
+    chmodSync(join(dir, 'bwrap'), 0o755);
+    const path = process.env.PATH;
+    process.env.PATH = `${dir}:${path ?? ''}`;
+    try {
+      const facts = probeHost({ fresh: true });
+      expect(facts.bwrap?.path).toBe(join(dir, 'bwrap'));
+      expect(readFileSync(calls, 'utf8')).toBe('--unshare-user\n');
+      expect(facts.bwrap?.version).toBe('9.9.9');
+      expect(facts.bwrap?.version).toBe('9.9.9');
+      expect(readFileSync(calls, 'utf8')).toBe('--unshare-user\n--version\n');
+      expect(JSON.parse(JSON.stringify(facts.bwrap))).toEqual({
+        path: join(dir, 'bwrap'),
+        version: '9.9.9',
+      });
+    } finally {
+      process.env.PATH = path;
+      probeHost({ fresh: true });
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

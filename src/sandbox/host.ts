@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { usernsUsable } from './userns-probe.js';
 
 export type CgroupLayout = 'v2' | 'hybrid' | 'v1' | 'none';
 
@@ -47,14 +48,18 @@ const WANTED_V1 = ['cpu', 'cpuacct', 'memory', 'pids', 'freezer'];
 let cached: HostFacts | undefined;
 
 /**
- * Probes the host (about 5 ms, two short bwrap runs at most) and caches the answer.
+ * Probes the host (about 5 ms, one short bwrap run unless a usable user namespace is remembered
+ * from an earlier cordon process: see userns-probe.ts) and caches the answer; `fresh` probes
+ * everything again.
  * @example if (!probeHost().bwrap) throw new CordonError('CORDON_E_BWRAP_MISSING');
  */
 export function probeHost(options: { fresh?: boolean } = {}): HostFacts {
   if (cached && !options.fresh) return cached;
   const bwrapPath = findExecutable('bwrap');
-  const bwrap = bwrapPath ? { path: bwrapPath, version: bwrapVersion(bwrapPath) } : null;
-  const userns = bwrapPath ? probeUserNamespaces(bwrapPath) : { ok: false, error: 'bwrap missing' };
+  const bwrap = bwrapPath ? bwrapFacts(bwrapPath) : null;
+  const userns = bwrapPath
+    ? usernsUsable(bwrapPath, options)
+    : { ok: false, error: 'bwrap missing' };
   cached = {
     bwrap,
     userNamespaces: userns.ok,
@@ -82,19 +87,23 @@ export function findExecutable(name: string, pathEnv = process.env.PATH ?? ''): 
   return null;
 }
 
+/**
+ * bwrap's path, and its version read on first use: only `cordon doctor` and the host checks show
+ * it, and each `bwrap --version` is a process spawned from Node (10-15 ms) on every CLI start.
+ */
+function bwrapFacts(path: string): { path: string; version: string } {
+  let version: string | undefined;
+  return {
+    path,
+    get version() {
+      return (version ??= bwrapVersion(path));
+    },
+  };
+}
+
 function bwrapVersion(path: string): string {
   const out = spawnSync(path, ['--version'], { encoding: 'utf8', timeout: 5000 });
   return (out.stdout ?? '').trim().replace(/^bubblewrap\s+/, '') || 'unknown';
-}
-
-function probeUserNamespaces(bwrap: string): { ok: boolean; error?: string } {
-  const out = spawnSync(bwrap, ['--unshare-user', '--ro-bind', '/', '/', 'true'], {
-    encoding: 'utf8',
-    timeout: 5000,
-    env: {},
-  });
-  if (out.status === 0) return { ok: true };
-  return { ok: false, error: (out.stderr ?? '').trim() || `exit ${String(out.status)}` };
 }
 
 /** Parses `/proc/self/mountinfo` text into cgroup facts; exported for unit tests. */
