@@ -87,8 +87,8 @@ class Spans {
   }
 }
 
-/** Rows per multi-row INSERT: one statement step per 32 records instead of one per record. */
-const ROWS_PER_INSERT = 32;
+/** Rows per multi-row INSERT: one statement step per 128 records instead of one per record. */
+const ROWS_PER_INSERT = 128;
 const COLUMNS = 10;
 
 function insertSql(rows: number): string {
