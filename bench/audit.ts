@@ -5,10 +5,11 @@
  * Run: `CORDON_BENCH=1 npx vitest run test/audit/bench.test.ts` (prints the figures), or from a
  * compiled build `node dist/bench/audit.js [--short]`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AuditStore, verify } from '../src/audit/index.js';
 import { sampleEvent } from './audit-events.js';
 
@@ -78,6 +79,24 @@ export function benchAudit({
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * `benchAudit` in a Node process of its own (this module, compiled), as a store has in `cordon
+ * serve`: in the suite's process, the heap and threads the proxy and monitor benchmarks leave
+ * behind cost the store 15-20%. In-process when running from TypeScript source.
+ */
+export function benchAuditFresh(options: {
+  short?: boolean;
+  writer: 'worker' | 'inline';
+}): AuditBenchResult & { process: 'own' | 'shared' } {
+  const script = fileURLToPath(import.meta.url);
+  if (!script.endsWith('.js') || !existsSync(script)) {
+    return { ...benchAudit(options), process: 'shared' };
+  }
+  const args = [script, ...(options.short ? ['--short'] : []), `--${options.writer}`];
+  const out = execFileSync(process.execPath, args, { encoding: 'utf8' });
+  return { ...(JSON.parse(out) as AuditBenchResult), process: 'own' };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

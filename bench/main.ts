@@ -164,6 +164,10 @@ load average at the end of the run: ${m.loadAverage.join(', ')}. Mode: ${r.mode}
   (network cordon, eBPF monitor, audit store). Library: \`runSandboxed(['true'])\`. Exec:
   \`Sandbox.exec(['true'])\` in one live sandbox. Create rate: \`Sandbox.create()\` + \`destroy()\`.
   Memory: RSS of a live idle sandbox's processes and its cgroup's memory usage.
+- Audit: \`AuditStore.append\` of 1M realistic events (100k with \`--short\`) from a pool, until the
+  last batch is committed (serialising, hashing, inserting, committing), then \`verify\` of the
+  whole chain; in a Node process of its own, with the write worker (\`cordon serve\`'s writer) and
+  inline (\`cordon run\`'s).
 - Containment: the real runtime (network cordon, eBPF monitor, detector, strict policy); time from
   the proxy's flow event of a stratum line (or the monitor's exec event of \`xmrig\`) to the process
   being gone from /proc, polled every millisecond.

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { benchApi } from './api.js';
-import { benchAudit } from './audit.js';
+import { benchAuditFresh } from './audit.js';
 import { benchContainment } from './containment.js';
 import { benchDns } from './dns.js';
 import { single, type PeerFigure, type Row } from './harness.js';
@@ -138,12 +138,12 @@ export const BENCHMARKS: BenchEntry[] = [
     isolated: false,
     run({ short }): Promise<Row[]> {
       // The write worker is how `cordon serve` stores events; inline is `cordon run`'s writer.
-      const r = benchAudit({ short, writer: 'worker' });
-      const inline = benchAudit({ short, writer: 'inline' });
+      const r = benchAuditFresh({ short, writer: 'worker' });
+      const inline = benchAuditFresh({ short, writer: 'inline' });
       return Promise.resolve([
         {
           id: 'audit.events',
-          benchmark: `audit events appended per second (hash chain, ${r.events} events, ${r.writer} writer as in cordon serve)`,
+          benchmark: `audit events appended per second (hash chain, ${r.events} events, ${r.writer} writer as in cordon serve, ${r.process === 'own' ? 'in a process of its own' : "in the suite's process"})`,
           unit: 'ev/s',
           better: 'higher',
           cordon: single(r.eventsPerSec),
