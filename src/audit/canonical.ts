@@ -64,10 +64,18 @@ function shapeOf(own: string[]): Shape {
   return node.shape;
 }
 
+/** Sets an own data property; an own "__proto__" key is data, and assigning it would set the prototype. */
+function put(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true });
+  } else out[key] = value;
+}
+
 /**
- * `value` with every object's keys in canonical order: the same value when they already are (the
- * usual case: nothing is copied), else a copy of just the objects (and the arrays above them) that
- * must change. `toJSON` is applied here, as JSON.stringify would, so its result is sorted too.
+ * `value` with every object's keys in canonical order: the same value when they already are, else
+ * a copy of just the objects (and the arrays above them) that must change. Copies are built as the
+ * keys are walked, from the first one that differs. `toJSON` is applied here, as JSON.stringify
+ * would, so its result is sorted too.
  */
 function sortedTree(value: unknown, key: string): unknown {
   if (typeof value !== 'object' || value === null) return value;
@@ -84,27 +92,20 @@ function sortedTree(value: unknown, key: string): unknown {
     return copy ?? value;
   }
   const obj = value as Record<string, unknown>;
-  const shape = shapeOf(Object.keys(obj));
-  const { keys } = shape;
-  let changed = !shape.sorted;
-  const values: unknown[] = new Array<unknown>(keys.length);
-  for (let i = 0; i < keys.length; i++) {
-    const item = obj[keys[i]!];
-    const sorted = sortedTree(item, keys[i]!);
-    values[i] = sorted;
-    if (sorted !== item) changed = true;
-  }
-  if (!changed) return value;
+  const { keys, sorted } = shapeOf(Object.keys(obj));
   // Inserted in canonical order; engines enumerate index keys first anyway, as compareKeys does.
-  const out: Record<string, unknown> = {};
+  let out: Record<string, unknown> | undefined = sorted ? undefined : {};
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
-    // An own "__proto__" key is data; assigning it would set the copy's prototype instead.
-    if (k === '__proto__') {
-      Object.defineProperty(out, k, { value: values[i], enumerable: true, writable: true });
-    } else out[k] = values[i];
+    const item = obj[k];
+    const next = typeof item === 'object' && item !== null ? sortedTree(item, k) : item;
+    if (out === undefined && next !== item) {
+      out = {};
+      for (let j = 0; j < i; j++) put(out, keys[j]!, obj[keys[j]!]);
+    }
+    if (out !== undefined) put(out, k, next);
   }
-  return out;
+  return out ?? value;
 }
 
 // Printable ASCII without '"' or '\\': JSON.stringify would only add the quotes.

@@ -1,7 +1,6 @@
 /**
  * Writing batches to the chain: in one IMMEDIATE transaction, read the tail, hash each record onto
- * it (or take the hashes the store computed ahead, when they start from that tail) and insert the
- * rows, the head, the batch's ts range and its sandbox and episode spans. Runs in the write worker
+ * it and insert the rows, the head, the batch's ts range and its sandbox and episode spans. Runs in the write worker
  * (write-worker.ts) or, when that cannot start, on the store's thread.
  */
 import type Database from 'better-sqlite3';
@@ -24,18 +23,6 @@ export interface Batch {
   severity: (string | null)[];
   /** Canonical JSON of each event. */
   body: string[];
-  /**
-   * The records' hashes, computed ahead by the thread that queued them on the chain tail it
-   * expected (`prevHash` at seq `firstSeq - 1`). The writer uses them only when the tail it reads
-   * in the transaction is that one; otherwise (another writer process, a prune) it hashes again.
-   */
-  chained?: ChainedHashes | undefined;
-}
-
-export interface ChainedHashes {
-  firstSeq: number;
-  prevHash: string;
-  hashes: string[];
 }
 
 export function emptyBatch(): Batch {
@@ -118,11 +105,6 @@ export function chainWriter(db: Database.Database): (batch: Batch) => ChainPoint
     let { seq, hash: prevHash } = tailOf();
     const firstSeq = seq + 1;
     const n = batch.body.length;
-    const { chained } = batch;
-    const ahead =
-      chained && chained.firstSeq === firstSeq && chained.prevHash === prevHash
-        ? chained.hashes
-        : undefined;
     const bulk = n - (n % ROWS_PER_INSERT);
     let minTs = Infinity;
     let maxTs = -Infinity;
@@ -139,7 +121,7 @@ export function chainWriter(db: Database.Database): (batch: Batch) => ChainPoint
       fields.severity = batch.severity[i]!;
       fields.body = batch.body[i]!;
       fields.prevHash = prevHash;
-      const hash = ahead ? ahead[i]! : recordHash(fields);
+      const hash = recordHash(fields);
       // The tail of a batch (under ROWS_PER_INSERT records) goes through the one-row statement.
       const target = i < bulk ? params : one;
       let c = i < bulk ? at : 0;

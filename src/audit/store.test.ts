@@ -114,11 +114,11 @@ describe('AuditStore', () => {
     expect(verify(dataDir)).toMatchObject({ ok: true, records: 1000 });
   });
 
-  test('worker: hashes computed on the appending thread give way when another writer moved the tail', () => {
+  test('a worker and an inline writer on one store, in turns, keep one chain', () => {
     const dataDir = join(temp.dir(), 'data');
     const serving = temp.open({ dataDir, batchSize: 8, writer: 'worker' });
     const other = temp.open({ dataDir, writer: 'inline' });
-    // `serving` hashed these onto the empty chain; `other` commits first, so they must be re-hashed.
+    // Queued by `serving` first, committed after `other`'s: they go on the tail `other` left.
     for (let i = 0; i < 3; i++) serving.append(sampleEvent(i));
     for (let i = 100; i < 105; i++) other.append(sampleEvent(i));
     other.flush();

@@ -11,8 +11,8 @@ import Database from 'better-sqlite3';
 import { CordonError } from '../errors.js';
 import type { CordonEvent, EventBus } from '../events/index.js';
 import { openWriter, type BatchWriter, type WorkerAnswer } from './batch-writer.js';
-import { canonicalBody, GENESIS_HASH, recordHash, type HashedFields } from './canonical.js';
-import { chainTail, emptyBatch, type Batch } from './chain-writer.js';
+import { canonicalBody, GENESIS_HASH } from './canonical.js';
+import { emptyBatch, type Batch } from './chain-writer.js';
 import {
   findings,
   query,
@@ -73,20 +73,7 @@ function ioError(message: string, cause: unknown): CordonError {
   return new CordonError('CORDON_E_AUDIT_IO', `${message}: ${String(cause)}`, { cause });
 }
 
-// One object reused for every record hashed ahead on the caller's thread (see `AuditStore.ahead`).
-const fields: HashedFields = {
-  seq: 0,
-  ts: 0,
-  kind: '',
-  sandboxId: '',
-  episodeId: null,
-  stepId: null,
-  severity: null,
-  body: '',
-  prevHash: '',
-};
-
-/** `a` then `b` (a failed batch going back in front of the queue), without hashes computed ahead. */
+/** `a` then `b` (a failed batch going back in front of the queue). */
 function concatBatches(a: Batch, b: Batch): Batch {
   return {
     ts: a.ts.concat(b.ts),
@@ -110,12 +97,6 @@ export class AuditStore implements StoreHandle {
   private closed = false;
   /** Queue length at which a batch is handed to the writer. */
   private threshold: number;
-  /**
-   * With the worker: the chain's head after the last queued event, as this thread hashed it. The
-   * worker then only checks the tail and inserts, which halves its share of the work, the
-   * pipeline's slower stage. Unset inline, and while unknown after a batch failed.
-   */
-  private ahead: ChainPoint | undefined;
 
   private constructor(
     readonly db: Database.Database,
@@ -127,7 +108,6 @@ export class AuditStore implements StoreHandle {
     this.threshold =
       writer.mode === 'worker' ? Math.ceil(options.batchSize / 2) : options.batchSize;
     writer.onAnswer = (answer) => this.answered(answer);
-    if (writer.mode === 'worker') this.ahead = chainTail(db)();
   }
 
   /**
@@ -178,7 +158,6 @@ export class AuditStore implements StoreHandle {
     q.episodeId.push(event.episodeId ?? null);
     q.stepId.push(event.stepId ?? null);
     q.severity.push(event.kind === 'finding' ? event.finding.severity : null);
-    if (this.ahead) this.hashAhead(q.body.length - 1);
     if (q.body.length < this.threshold) {
       this.timer ??= setTimeout(() => this.flushFromTimer(), this.options.flushMs).unref();
       return;
@@ -218,41 +197,6 @@ export class AuditStore implements StoreHandle {
     if (error) throw error;
   }
 
-  /** Hashes queued event `i` onto `ahead` (every event before it in the queue is hashed). */
-  private hashAhead(i: number): void {
-    const q = this.queue;
-    const head = this.ahead!;
-    q.chained ??= { firstSeq: head.seq + 1, prevHash: head.hash, hashes: [] };
-    fields.seq = head.seq + 1;
-    fields.ts = q.ts[i]!;
-    fields.kind = q.kind[i]!;
-    fields.sandboxId = q.sandboxId[i]!;
-    fields.episodeId = q.episodeId[i]!;
-    fields.stepId = q.stepId[i]!;
-    fields.severity = q.severity[i]!;
-    fields.body = q.body[i]!;
-    fields.prevHash = head.hash;
-    const hash = recordHash(fields);
-    q.chained.hashes.push(hash);
-    head.seq = fields.seq;
-    head.hash = hash;
-  }
-
-  /**
-   * After a committed batch: when the writer did not end where this thread's hashes said (another
-   * writer or a prune moved the tail, or the batch was not hashed ahead), hash the queue again
-   * onto the head it reports.
-   */
-  private followHead(batch: Batch, head: ChainPoint): void {
-    if (this.writer.mode !== 'worker') return;
-    const hashes = batch.chained?.hashes;
-    const last = hashes?.[hashes.length - 1];
-    if (this.ahead && last === head.hash && hashes?.length === batch.body.length) return;
-    this.ahead = { seq: head.seq, hash: head.hash };
-    this.queue.chained = undefined;
-    for (let i = 0; i < this.queue.body.length; i++) this.hashAhead(i);
-  }
-
   /** Hands the queue to the writer as one batch; the caller made sure none is in flight. */
   private submit(): void {
     this.due = false;
@@ -275,13 +219,11 @@ export class AuditStore implements StoreHandle {
     this.inflight = undefined;
     if ('error' in answer) {
       this.queue = concatBatches(batch, this.queue);
-      this.ahead = undefined; // the next committed batch says where the chain is
       // Fail closed onto the inline writer: slower, but the events still reach the chain.
       if (answer.fatal) this.useInline(answer.error);
       return ioError('Could not write to the audit store', answer.error);
     }
     const { head, count } = answer;
-    this.followHead(batch, head);
     this.options.onFlush?.({ firstSeq: head.seq - count + 1, lastSeq: head.seq, count });
     return undefined;
   }
@@ -297,7 +239,6 @@ export class AuditStore implements StoreHandle {
   }
 
   private useInline(reason: string): void {
-    this.ahead = undefined;
     this.writer = openWriter(this.db, this.path, { writer: 'inline', reason });
     this.threshold = this.options.batchSize;
   }
