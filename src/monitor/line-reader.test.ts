@@ -28,3 +28,35 @@ describe('readLines', () => {
     expect(batched.reads).toBeLessThan(15);
   });
 });
+
+describe('LineReader.drain', () => {
+  test('hands over, at once, the lines a batch would have held back, in order', async () => {
+    // Lines come every 5 ms: after two reads the stream is busy and left alone for 1 s at a time.
+    const script = 'for i in $(seq 1 200); do echo "line $i"; sleep 0.005; done';
+    const child = spawn('/bin/sh', ['-c', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const lines: string[] = [];
+    const reader = readLines(child.stdout, (line) => lines.push(line), 1000);
+    await new Promise((r) => setTimeout(r, 300));
+    const before = lines.length;
+    // A read batch holds what came in the last 300 ms; drain reads it before returning.
+    reader.drain();
+    const drained = lines.length - before;
+    expect(drained).toBeGreaterThan(10);
+    // An empty pipe ends a drain at once (non-blocking): a second one finds nothing yet.
+    const started = performance.now();
+    reader.drain();
+    expect(performance.now() - started).toBeLessThan(50);
+    await new Promise((r) => child.stdout.once('end', r));
+    expect(lines).toEqual(Array.from({ length: 200 }, (_, i) => `line ${i + 1}`));
+  });
+
+  test('does nothing on a plain stream (no pipe to read)', async () => {
+    const { Readable } = await import('node:stream');
+    const lines: string[] = [];
+    const reader = readLines(Readable.from(['a\nb\n']), (line) => lines.push(line), 5);
+    reader.drain();
+    expect(lines).toEqual([]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(lines).toEqual(['a', 'b']);
+  });
+});

@@ -4,16 +4,32 @@
  * wake-ups (each a read, a callback, a fresh buffer) cost more than parsing what they bring.
  * While lines keep coming (a read within `2 * batchMs` of the previous one), the pipe is left
  * alone for `batchMs` after each read, so that what is written meanwhile comes in one read. A line
- * after a quiet spell is read at once; a busy stream's lines wait at most `batchMs`. Where the
- * stream has no pipe handle to stop (a plain stream), lines are read as data comes.
+ * after a quiet spell is read at once; a busy stream's lines wait at most `batchMs`, or until
+ * `drain()` reads what the pipe holds at once (the monitor does at each step boundary, so a late
+ * line is never attributed to the next step). Where the stream has no pipe handle to stop (a plain
+ * stream), lines are read as data comes.
  */
+import { readSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 
 interface PipeHandle {
   readStop(): number;
   readStart(): number;
+  /** The pipe's descriptor, non-blocking (libuv opens it so). */
+  fd?: number;
 }
+
+export interface LineReader {
+  /**
+   * Reads what the pipe holds now, synchronously, and passes its lines on before returning. Never
+   * waits: an empty pipe ends it (EAGAIN). Does nothing for a plain stream.
+   */
+  drain(): void;
+}
+
+/** What one `drain` reads at most: a busy stream's lines keep their order either way. */
+const DRAIN_LIMIT = 1 << 20;
 
 function pipeHandle(stream: Readable): PipeHandle | undefined {
   const handle = (stream as unknown as { _handle?: Partial<PipeHandle> })._handle;
@@ -27,13 +43,19 @@ function pipeHandle(stream: Readable): PipeHandle | undefined {
  * passed at the end.
  * @example readLines(child.stdout, (line) => parse(line), 5);
  */
-export function readLines(stream: Readable, onLine: (line: string) => void, batchMs: number): void {
+export function readLines(
+  stream: Readable,
+  onLine: (line: string) => void,
+  batchMs: number,
+): LineReader {
   const decoder = new StringDecoder('utf8');
-  const handle = batchMs > 0 ? pipeHandle(stream) : undefined;
+  const pipe = pipeHandle(stream);
+  const handle = batchMs > 0 ? pipe : undefined;
   let rest = '';
   let paused = false;
   let lastRead = -Infinity;
-  stream.on('data', (chunk: Buffer) => {
+  let scratch: Buffer | undefined;
+  const feed = (chunk: Buffer): void => {
     const text = rest + decoder.write(chunk);
     let start = 0;
     for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
@@ -41,6 +63,9 @@ export function readLines(stream: Readable, onLine: (line: string) => void, batc
       start = nl + 1;
     }
     rest = text.slice(start);
+  };
+  stream.on('data', (chunk: Buffer) => {
+    feed(chunk);
     const now = performance.now();
     const busy = now - lastRead < 2 * batchMs;
     lastRead = now;
@@ -57,4 +82,24 @@ export function readLines(stream: Readable, onLine: (line: string) => void, batc
     rest = '';
     if (last) onLine(last);
   });
+  return {
+    drain(): void {
+      const fd = pipe?.fd;
+      if (fd === undefined || fd < 0 || stream.destroyed) return;
+      scratch ??= Buffer.allocUnsafe(64 * 1024);
+      // Nothing is lost or reordered: libuv hands over each read at once, so whatever it read
+      // before this was fed already, and what this reads is fed before libuv reads again.
+      for (let total = 0; total < DRAIN_LIMIT;) {
+        let n: number;
+        try {
+          n = readSync(fd, scratch, 0, scratch.length, null);
+        } catch {
+          return; // EAGAIN: empty for now (or closed: the stream's own end follows)
+        }
+        if (n <= 0) return;
+        feed(scratch.subarray(0, n));
+        total += n;
+      }
+    },
+  };
 }

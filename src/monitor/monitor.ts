@@ -165,7 +165,11 @@ export class Monitor {
       this.cpuReason = `no readable cpu accounting for ${target.sandboxId}`;
     }
     if (forget) offs.push(forget);
-    return () => offs.forEach((off) => off());
+    return () => {
+      // What is already in the pipe is published while the sandbox's steps are still known.
+      this.drain();
+      offs.forEach((off) => off());
+    };
   }
 
   /**
@@ -192,6 +196,11 @@ export class Monitor {
   }
 
   /** Resolves once every eBPF event before the call has been published (no-op without eBPF). */
+  /** Publishes the events of every line bpftrace has written so far (see BpfMonitor.drain). */
+  drain(): void {
+    this.bpf?.drain();
+  }
+
   async flush(): Promise<void> {
     if (this.bpf?.coverage().live) await this.bpf.sync().catch(() => undefined);
     this.proc.scanAll();

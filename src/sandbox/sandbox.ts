@@ -190,6 +190,7 @@ export class Sandbox implements SandboxHandle {
     const limits: LimitEvent[] = [];
     let timedOut = false;
     const execId = this.nextExecId++;
+    this.prep.options.monitor?.drain?.();
     this.steps.add(options.stepId);
     bus?.publish({ kind: 'step.start', ...attribution, detail: { argv: [...argv] } });
     const timeoutMs = options.timeoutMs ?? this.prep.policy.resources.timeoutMs;
@@ -259,6 +260,7 @@ export class Sandbox implements SandboxHandle {
       limitEvents: limits,
       reason: timedOut ? `exec timed out after ${timeoutMs} ms` : this.policyReason,
     };
+    this.prep.options.monitor?.drain?.();
     bus?.publish({
       kind: 'step.end',
       ...attribution,

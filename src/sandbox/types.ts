@@ -32,6 +32,12 @@ export interface WatchTarget {
 /** The monitor layer's hook: register before the command starts, unregister after. */
 export interface SandboxMonitor {
   watch(target: WatchTarget): Promise<() => void> | (() => void);
+  /**
+   * Publishes, before returning, what the monitor has been told but not read yet. Called at each
+   * step boundary, before `step.start` and `step.end`: a monitor that reads in batches would
+   * otherwise attribute a step's last events to the step after it.
+   */
+  drain?(): void;
 }
 
 export interface CgroupInfo {

@@ -127,6 +127,9 @@ describe.skipIf(skip)(`eBPF monitor (skipped when unavailable: ${why || 'availab
   test('attributes each exec to the step current at that moment', async () => {
     stepId = 'step-a';
     const a = await runIn(watched.procs, ['/bin/true', 'a']);
+    // A step boundary: the sandbox drains the monitor before it publishes one (read batches would
+    // otherwise give 'a' to step-b).
+    monitor.drain();
     stepId = 'step-b';
     const b = await runIn(watched.procs, ['/bin/sh', '-c', 'exit 3']);
     await monitor.flush();
