@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { readLines } from './line-reader.js';
 
 function linesOf(script: string, batchMs: number): Promise<{ lines: string[]; reads: number }> {
@@ -48,6 +48,21 @@ describe('LineReader.drain', () => {
     expect(performance.now() - started).toBeLessThan(50);
     await new Promise((r) => child.stdout.once('end', r));
     expect(lines).toEqual(Array.from({ length: 200 }, (_, i) => `line ${i + 1}`));
+  });
+
+  test('never waits for a writer that is quiet (the pipe is non-blocking)', async () => {
+    const child = spawn('/bin/sh', ['-c', 'echo first; sleep 3; echo second'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const lines: string[] = [];
+    const reader = readLines(child.stdout, (line) => lines.push(line), 5);
+    await vi.waitFor(() => expect(lines).toEqual(['first']), { timeout: 5000 });
+    const started = performance.now();
+    reader.drain();
+    // A blocking read would sit here until the writer's next line, 3 s later.
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(lines).toEqual(['first']);
+    child.kill();
   });
 
   test('does nothing on a plain stream (no pipe to read)', async () => {
