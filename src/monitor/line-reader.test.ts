@@ -31,23 +31,20 @@ describe('readLines', () => {
 
 describe('LineReader.drain', () => {
   test('hands over, at once, the lines a batch would have held back, in order', async () => {
-    // Lines come every 5 ms: after two reads the stream is busy and left alone for 1 s at a time.
-    const script = 'for i in $(seq 1 200); do echo "line $i"; sleep 0.005; done';
+    // Two lines 100 ms apart make the stream busy, so the reader leaves the pipe alone for 2 s;
+    // the burst of 100 lines written meanwhile waits in the pipe.
+    const script =
+      'echo line 1; sleep 0.1; echo line 2; sleep 0.1; for i in $(seq 3 102); do echo "line $i"; done; sleep 1; echo line 103';
     const child = spawn('/bin/sh', ['-c', script], { stdio: ['ignore', 'pipe', 'ignore'] });
     const lines: string[] = [];
-    const reader = readLines(child.stdout, (line) => lines.push(line), 1000);
-    await new Promise((r) => setTimeout(r, 300));
-    const before = lines.length;
-    // A read batch holds what came in the last 300 ms; drain reads it before returning.
+    const reader = readLines(child.stdout, (line) => lines.push(line), 2000);
+    await vi.waitFor(() => expect(lines).toEqual(['line 1', 'line 2']), { timeout: 5000 });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(lines).toHaveLength(2);
     reader.drain();
-    const drained = lines.length - before;
-    expect(drained).toBeGreaterThan(10);
-    // An empty pipe ends a drain at once (non-blocking): a second one finds nothing yet.
-    const started = performance.now();
-    reader.drain();
-    expect(performance.now() - started).toBeLessThan(50);
+    expect(lines).toEqual(Array.from({ length: 102 }, (_, i) => `line ${i + 1}`));
     await new Promise((r) => child.stdout.once('end', r));
-    expect(lines).toEqual(Array.from({ length: 200 }, (_, i) => `line ${i + 1}`));
+    expect(lines).toEqual(Array.from({ length: 103 }, (_, i) => `line ${i + 1}`));
   });
 
   test('never waits for a writer that is quiet (the pipe is non-blocking)', async () => {
