@@ -195,12 +195,12 @@ export class Monitor {
     this.cpu.setAfterCommand(sandboxId, afterCommand);
   }
 
-  /** Resolves once every eBPF event before the call has been published (no-op without eBPF). */
   /** Publishes the events of every line bpftrace has written so far (see BpfMonitor.drain). */
   drain(): void {
     this.bpf?.drain();
   }
 
+  /** Resolves once every eBPF event before the call has been published (no-op without eBPF). */
   async flush(): Promise<void> {
     if (this.bpf?.coverage().live) await this.bpf.sync().catch(() => undefined);
     this.proc.scanAll();
