@@ -93,6 +93,26 @@ describe('DnsServer over UDP and TCP', () => {
     expect(server.tcpPort).toBe(server.udpPort);
   });
 
+  test('a fixed port taken for TCP is an error, and the UDP port is let go', async () => {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as net.AddressInfo).port;
+    try {
+      await expect(
+        DnsServer.start({ bus, host: '127.0.0.1', port, identify: () => null }),
+      ).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      // The failed start left nothing bound: the UDP port can be taken again.
+      const probe = dgram.createSocket('udp4');
+      await new Promise<void>((resolve, reject) => {
+        probe.once('error', reject);
+        probe.bind(port, '127.0.0.1', () => resolve());
+      });
+      probe.close();
+    } finally {
+      holder.close();
+    }
+  });
+
   test('answers A with a synthetic address and publishes the query', async () => {
     const r = await udpQuery(buildQuery('pool.rogue.test', QTYPE.A, 11, { edns: true }));
     expect(r).toMatchObject({ id: 11, qr: true, rcode: RCODE.NOERROR });
@@ -154,6 +174,7 @@ describe('DnsServer over UDP and TCP', () => {
     async () => {
       const ip = server.namesFor('sb1').addressFor('pool.rogue.test');
       const port = String(server.udpPort);
+      const tcpPort = String(server.tcpPort);
       const udp = await run('dig', [
         '@127.0.0.1',
         '-p',
@@ -164,7 +185,14 @@ describe('DnsServer over UDP and TCP', () => {
         '+tries=1',
       ]);
       expect(udp.stdout.trim()).toBe(ip);
-      const tcp = await run('dig', ['@127.0.0.1', '-p', port, '+tcp', 'pool.rogue.test', '+short']);
+      const tcp = await run('dig', [
+        '@127.0.0.1',
+        '-p',
+        tcpPort,
+        '+tcp',
+        'pool.rogue.test',
+        '+short',
+      ]);
       expect(tcp.stdout.trim()).toBe(ip);
       const txt = await run('dig', ['@127.0.0.1', '-p', port, 'x.rogue.test', 'TXT', '+tries=1']);
       expect(txt.stdout).toContain('status: REFUSED');

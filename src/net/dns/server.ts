@@ -23,6 +23,9 @@ import {
   type DnsQuestion,
 } from './wire.js';
 
+/** Fresh ephemeral UDP ports tried for one that TCP can share before the two part ways. */
+const SHARED_PORT_ATTEMPTS = 16;
+
 export interface DnsSource {
   address: string;
   port: number;
@@ -116,6 +119,33 @@ export class DnsServer implements DnsServerHandle {
   }
 
   private async listen(): Promise<void> {
+    // With an ephemeral port, the kernel picks UDP's port without looking at TCP; another
+    // process may hold it for TCP. Try a few fresh UDP ports for one both can share (one port
+    // is what a person types into dig), then settle for separate ones: cordon redirects each
+    // transport to its own port anyway.
+    const attempts = this.opts.port === 0 ? SHARED_PORT_ATTEMPTS : 1;
+    for (let attempt = 1; ; attempt++) {
+      await this.bindUdp();
+      this.tcp = net.createServer((sock) => this.serveTcp(sock));
+      this.tcp.maxConnections = 512;
+      try {
+        await this.listenTcp(this.udpPort);
+        break;
+      } catch (error) {
+        if (this.opts.port === 0 && attempt >= attempts) {
+          await this.listenTcp(0);
+          break;
+        }
+        await new Promise<void>((resolve) => this.udp.close(() => resolve()));
+        if (this.opts.port !== 0) throw error;
+      }
+    }
+    this.tcpPort = (this.tcp.address() as net.AddressInfo).port;
+    this.udpName = `${this.opts.host}:${this.udpPort}/udp`;
+    this.tcpName = `${this.opts.host}:${this.tcpPort}/tcp`;
+  }
+
+  private async bindUdp(): Promise<void> {
     this.udp = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
     this.udp.on('message', (msg, rinfo) => {
       const source: DnsSource = { address: rinfo.address, port: rinfo.port, transport: 'udp' };
@@ -131,20 +161,6 @@ export class DnsServer implements DnsServerHandle {
       });
     });
     this.udpPort = this.udp.address().port;
-    this.tcp = net.createServer((sock) => this.serveTcp(sock));
-    this.tcp.maxConnections = 512;
-    try {
-      await this.listenTcp(this.udpPort);
-    } catch (error) {
-      if (this.opts.port !== 0) {
-        this.udp.close();
-        throw error;
-      }
-      await this.listenTcp(0);
-    }
-    this.tcpPort = (this.tcp.address() as net.AddressInfo).port;
-    this.udpName = `${this.opts.host}:${this.udpPort}/udp`;
-    this.tcpName = `${this.opts.host}:${this.tcpPort}/tcp`;
   }
 
   private listenTcp(port: number): Promise<void> {
