@@ -1,13 +1,13 @@
 /**
  * Turns parsed bpftrace records into bus events for watched sandboxes: joins argv batches to their
- * exec, enriches execs with /proc facts (stdio, cwd, argv[0] masquerading), keeps only sensitive
+ * exec, enriches execs with /proc facts (cwd, argv[0] masquerading), keeps only sensitive
  * file paths, and names syscall arguments. Records of unwatched cgroups are dropped here.
  */
 import { constants } from 'node:os';
 import { basename } from 'node:path';
 import type { EventBus, NewEvent } from '../events/index.js';
 import type { BpfRecord } from './bpftrace-parse.js';
-import { argv0Mismatch, readArgv, readCwd, readExe, readStatus, readStdio } from './proc-facts.js';
+import { argv0Mismatch, readArgv, readCwd, readExe, readStatus } from './proc-facts.js';
 import { absolutize, matchSensitive } from './sensitive-paths.js';
 import type { WatchEntry, WatchRegistry } from './watch-registry.js';
 
@@ -42,6 +42,12 @@ export class BpfEventTranslator {
   private readonly pendingArgv = new Map<number, string[]>();
   /** Executable of each live watched pid, for file and syscall events. */
   private readonly exeOf = new Map<number, string>();
+  /**
+   * cwd of pids asked about in the records handled in one go (a read batch): a build opens many
+   * relative paths, each of which needed a readlink. Cleared once the batch is handled, so each
+   * answer is what /proc said while this batch was handled, as it would be read per record.
+   */
+  private readonly cwdNow = new Map<number, string | undefined>();
   published = 0;
 
   constructor(
@@ -116,8 +122,7 @@ export class BpfEventTranslator {
     this.exeOf.set(rec.pid, exe);
     const fullArgv =
       argv && argv.length > 0 ? callerArgv(argv, name) : (readArgv(rec.pid) ?? [name]);
-    const stdio = readStdio(rec.pid);
-    const cwd = readCwd(rec.pid);
+    const cwd = this.cwd(rec.pid);
     this.emit(watch, {
       kind: 'process.exec',
       pid: rec.pid,
@@ -127,14 +132,14 @@ export class BpfEventTranslator {
       argv: fullArgv,
       source: 'ebpf',
       ...(cwd !== undefined ? { cwd } : {}),
-      ...(stdio ? { stdio } : {}),
+      stdio: rec.stdio,
       argv0Mismatch: argv0Mismatch(exe, fullArgv[0]),
     });
   }
 
   private file(watch: WatchEntry, rec: Extract<BpfRecord, { t: 'file' }>): void {
     const write = rec.op !== 'open' || (rec.flags & WRITE_FLAGS) !== 0;
-    const raw = rec.path.startsWith('/') ? rec.path : absolutize(rec.path, readCwd(rec.pid));
+    const raw = rec.path.startsWith('/') ? rec.path : absolutize(rec.path, this.cwd(rec.pid));
     // chmod +x is reported wherever it happens: making a dropped file executable is the signal.
     if (rec.op !== 'chmod' && !matchSensitive(raw, write)) return;
     this.emit(watch, {
@@ -200,6 +205,14 @@ export class BpfEventTranslator {
       args: named[rec.name] ?? { a1, a2, a3 },
       denied: false,
     });
+  }
+
+  private cwd(pid: number): string | undefined {
+    if (this.cwdNow.has(pid)) return this.cwdNow.get(pid);
+    if (this.cwdNow.size === 0) queueMicrotask(() => this.cwdNow.clear());
+    const cwd = readCwd(pid);
+    this.cwdNow.set(pid, cwd);
+    return cwd;
   }
 
   private exe(pid: number): string | undefined {

@@ -7,8 +7,17 @@ describe('bpftrace output parsing', () => {
     ['M\t42', { t: 'sync', pid: 42 }],
     ['A\t25\t7\t1\ttwo\twords', { t: 'arg', cgroupId: 25, tid: 7, index: 1, value: 'two\twords' }],
     [
-      'E\t25\t7\t6\t1000\t7\t/bin/true',
-      { t: 'exec', cgroupId: 25, pid: 7, ppid: 6, uid: 1000, oldPid: 7, filename: '/bin/true' },
+      'E\t25\t7\t6\t1000\t7\t1\t2\t6\t/bin/my\ttool',
+      {
+        t: 'exec',
+        cgroupId: 25,
+        pid: 7,
+        ppid: 6,
+        uid: 1000,
+        oldPid: 7,
+        stdio: { stdin: 'socket', stdout: 'unix', stderr: 'null' },
+        filename: '/bin/my\ttool',
+      },
     ],
     ['X\t25\t7\t256', { t: 'exit', cgroupId: 25, pid: 7, exitCode: 256 }],
     [
@@ -75,6 +84,8 @@ describe('bpftrace output parsing', () => {
       '',
       'Z\t1',
       'E\t1\t2',
+      'E\t25\t7\t6\t1000\t7\t1\t2\t/bin/true', // a stdio code short
+      'E\t25\t7\t6\t1000\t7\t1\t9\t0\t/bin/true', // no such stdio kind
       'F\t1\t2\t9\t0\t0\t/x',
       '{not json',
       '{"type":"printf"}',

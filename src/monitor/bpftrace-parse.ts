@@ -2,7 +2,8 @@
  * Parses bpftrace's `-f json` output into typed records. Pure; the wire format is documented in
  * `bpftrace-program.ts`. Anything unexpected becomes `null` (a malformed line never throws).
  */
-import { FILE_OP_NAMES } from './bpftrace-program.js';
+import type { FdKind } from '../events/index.js';
+import { FILE_OP_NAMES, STDIO_KINDS } from './bpftrace-program.js';
 
 export type BpfRecord =
   | { t: 'attached'; probes: number }
@@ -16,6 +17,8 @@ export type BpfRecord =
       ppid: number;
       uid: number;
       oldPid: number;
+      /** What fds 0..2 were at exec, read in the kernel. */
+      stdio: { stdin: FdKind; stdout: FdKind; stderr: FdKind };
       filename: string;
     }
   | { t: 'exit'; cgroupId: number; pid: number; exitCode: number }
@@ -79,6 +82,10 @@ function num(s: string | undefined): number {
   return s === undefined ? NaN : Number(s);
 }
 
+function stdioKind(code: string | undefined): FdKind | undefined {
+  return STDIO_KINDS[num(code)];
+}
+
 /** Parses one printf payload (without the trailing newline). */
 export function parsePrintf(data: string): BpfRecord | null {
   const tag = data.slice(0, 2);
@@ -91,8 +98,9 @@ export function parsePrintf(data: string): BpfRecord | null {
       return { t: 'arg', cgroupId: num(f[1]), tid: num(f[2]), index: num(f[3]), value: f[4] ?? '' };
     }
     case 'E\t': {
-      const f = fields(data, 7);
-      if (!f) return null;
+      const f = fields(data, 10);
+      const [stdin, stdout, stderr] = [f?.[6], f?.[7], f?.[8]].map(stdioKind);
+      if (!f || !stdin || !stdout || !stderr) return null;
       return {
         t: 'exec',
         cgroupId: num(f[1]),
@@ -100,7 +108,8 @@ export function parsePrintf(data: string): BpfRecord | null {
         ppid: num(f[3]),
         uid: num(f[4]),
         oldPid: num(f[5]),
-        filename: f[6] ?? '',
+        stdio: { stdin, stdout, stderr },
+        filename: f[9] ?? '',
       };
     }
     case 'X\t': {

@@ -5,7 +5,9 @@
  *
  *   M pid                                   sync marker (an exec of the marker program, any cgroup)
  *   A cg tid idx arg                        one argv element of a successful exec (tid: oldPid)
- *   E cg pid ppid uid oldPid filename       exec done (sched_process_exec)
+ *   E cg pid ppid uid oldPid s0 s1 s2 filename
+ *                                           exec done (sched_process_exec); s0..s2: what fds 0..2
+ *                                           are (STDIO_KINDS), read from the new image's fd table
  *   X cg pid exitCode                       a whole process exited (group_dead)
  *   F cg pid op ret flags path              file op at syscall exit (op: FILE_OPS; 5 = rename's new name)
  *   C cg pid ret 1 0 path                   connect to a unix socket, at syscall exit
@@ -143,6 +145,37 @@ export function supportedArch(arch: string = process.arch): boolean {
 export const WATCH_OFFSET = 1n << 62n;
 export const WATCH_COUNT = { add: 1, remove: 2 } as const;
 
+/**
+ * What an exec's fds 0..2 are, as the program codes them on `E` lines. Read in the kernel at exec:
+ * a short-lived process is gone before /proc could be asked, and a reverse shell's socket is
+ * told from a unix one by the socket's family, not by a lookup in /proc/net/unix.
+ */
+export const STDIO_KINDS = ['none', 'socket', 'unix', 'tty', 'pipe', 'file', 'null'] as const;
+
+/**
+ * BPF statements that set `$k` to the STDIO_KINDS index of fd `fd` of the current task. Character
+ * devices: /dev/null is (1, 3); terminals are pts (majors 136-143), tty (4) and /dev/tty or
+ * /dev/console (5, minors 0-1). The kernel's dev_t keeps the major above bit 20.
+ */
+function stdioKind(fd: number): string {
+  return `  $f = *(struct file **)((uint64)curtask->files->fdt->fd + ${fd * 8});
+  $k${fd} = (uint64)0;
+  if ($f != 0) {
+    $m = $f->f_inode->i_mode & 0xf000;
+    $k${fd} = 5;
+    if ($m == 0xc000) {
+      $k${fd} = ((struct socket *)$f->private_data)->sk->__sk_common.skc_family == 1 ? 2 : 1;
+    } else if ($m == 0x1000) {
+      $k${fd} = 4;
+    } else if ($m == 0x2000) {
+      $maj = $f->f_inode->i_rdev >> 20;
+      $min = $f->f_inode->i_rdev & 0xfffff;
+      if ($maj == 1 && $min == 3) { $k${fd} = 6; }
+      else if (($maj >= 136 && $maj <= 143) || $maj == 4 || ($maj == 5 && $min <= 1)) { $k${fd} = 3; }
+    }
+  }`;
+}
+
 /** argv elements reported per exec (the rest are left out). */
 const MAX_ARGS = 20;
 
@@ -254,7 +287,8 @@ export function buildProgram(options: ProgramOptions): string {
     }
     $i++;
   }
-  printf("E\\t%llu\\t%d\\t%d\\t%d\\t%d\\t%s\\n", cgroup, pid, curtask->real_parent->tgid, uid, args->old_pid, str(args->filename));
+${[0, 1, 2].map(stdioKind).join('\n')}
+  printf("E\\t%llu\\t%d\\t%d\\t%d\\t%d\\t%d\\t%d\\t%d\\t%s\\n", cgroup, pid, curtask->real_parent->tgid, uid, args->old_pid, $k0, $k1, $k2, str(args->filename));
 }
 tracepoint:sched:sched_process_exit /args->group_dead && ${watched}/ {
   printf("X\\t%llu\\t%d\\t%d\\n", cgroup, pid, curtask->exit_code);

@@ -2,12 +2,12 @@
  * Reads newline-terminated lines from a child's stdout pipe, in batches. bpftrace flushes every
  * printf on its own, so a pipe read as data comes wakes cordon once per line or two, and those
  * wake-ups (each a read, a callback, a fresh buffer) cost more than parsing what they bring.
- * While lines keep coming (a read within `2 * batchMs` of the previous one), the pipe is left
- * alone for `batchMs` after each read, so that what is written meanwhile comes in one read. A line
- * after a quiet spell is read at once; a busy stream's lines wait at most `batchMs`, or until
- * `drain()` reads what the pipe holds at once (the monitor does at each step boundary, so a late
- * line is never attributed to the next step). Where the stream has no pipe handle to stop (a plain
- * stream), lines are read as data comes.
+ * While lines keep coming (a read within `2 * batchMs` of the previous one), the stream stops
+ * reading and a timer reads the pipe every `batchMs` instead, until it finds the pipe empty and
+ * hands it back. A line after a quiet spell is read at once; a busy stream's lines wait at most
+ * `batchMs`, or until `drain()` reads what the pipe holds at once (the monitor does at each step
+ * boundary, so a late line is never attributed to the next step). Where the stream has no pipe
+ * handle to stop (a plain stream), lines are read as data comes.
  */
 import { readSync } from 'node:fs';
 import type { Readable } from 'node:stream';
@@ -64,6 +64,40 @@ export function readLines(
     }
     rest = text.slice(start);
   };
+  /** Feeds what the pipe holds now (up to DRAIN_LIMIT); returns the bytes read (0: empty or ended). */
+  const readNow = (): number => {
+    const fd = pipe?.fd;
+    if (fd === undefined || fd < 0 || stream.destroyed) return 0;
+    scratch ??= Buffer.allocUnsafe(64 * 1024);
+    let total = 0;
+    while (total < DRAIN_LIMIT) {
+      let n: number;
+      try {
+        n = readSync(fd, scratch, 0, scratch.length, null);
+      } catch {
+        break; // EAGAIN: empty for now (or closed: the stream's own end follows)
+      }
+      if (n <= 0) break;
+      feed(scratch.subarray(0, n));
+      total += n;
+      if (n < scratch.length) break; // a short read took all the pipe held
+    }
+    return total;
+  };
+  // While lines keep coming, a timer reads the pipe straight into one buffer: the stream's way
+  // (restarting the pipe's watch, a wake-up, a fresh buffer, a push through the stream) cost a
+  // quarter more CPU per batch (1,650 lines in 3 s at 20 ms: 76 against 57 ms, medians of 5).
+  // A timer that finds the pipe empty hands it back to the stream, which wakes on the next line.
+  const poll = (): void => {
+    if (stream.destroyed) return;
+    if (readNow() > 0) {
+      lastRead = performance.now();
+      setTimeout(poll, batchMs);
+      return;
+    }
+    paused = false;
+    handle?.readStart();
+  };
   stream.on('data', (chunk: Buffer) => {
     feed(chunk);
     const now = performance.now();
@@ -72,10 +106,7 @@ export function readLines(
     if (!handle || !busy || paused || stream.destroyed) return;
     paused = true;
     handle.readStop();
-    setTimeout(() => {
-      paused = false;
-      if (!stream.destroyed) handle.readStart();
-    }, batchMs);
+    setTimeout(poll, batchMs);
   });
   stream.on('end', () => {
     const last = rest + decoder.end();
@@ -84,22 +115,9 @@ export function readLines(
   });
   return {
     drain(): void {
-      const fd = pipe?.fd;
-      if (fd === undefined || fd < 0 || stream.destroyed) return;
-      scratch ??= Buffer.allocUnsafe(64 * 1024);
       // Nothing is lost or reordered: libuv hands over each read at once, so whatever it read
       // before this was fed already, and what this reads is fed before libuv reads again.
-      for (let total = 0; total < DRAIN_LIMIT;) {
-        let n: number;
-        try {
-          n = readSync(fd, scratch, 0, scratch.length, null);
-        } catch {
-          return; // EAGAIN: empty for now (or closed: the stream's own end follows)
-        }
-        if (n <= 0) return;
-        feed(scratch.subarray(0, n));
-        total += n;
-      }
+      readNow();
     },
   };
 }

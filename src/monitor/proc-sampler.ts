@@ -17,9 +17,10 @@ import {
   readExe,
   readPidNamespace,
   readStatus,
-  readStdio,
+  readStdioLinks,
+  stdioOf,
 } from './proc-facts.js';
-import type { Stdio } from './proc-facts.js';
+import type { Stdio, StdioLinks } from './proc-facts.js';
 
 export type SamplerMode = 'full' | 'facts';
 
@@ -42,6 +43,8 @@ interface Seen {
   exe: string | undefined;
   argv0: string | undefined;
   socketStdio: boolean;
+  /** `facts` mode: where fds 0..2 linked at the last look (see `checkFacts`). */
+  links?: string;
   /** A launcher process (see `skipOwnPidNamespace`): never reported. */
   launcher?: true;
 }
@@ -147,18 +150,20 @@ export class ProcSampler {
         w.seen.set(pid, { exe: undefined, argv0: undefined, socketStdio: false, launcher: true });
         continue;
       }
+      const linkList = readStdioLinks(pid);
+      if (w.mode === 'facts') {
+        this.checkFacts(w, pid, before, linkList);
+        continue;
+      }
       const exe = readExe(pid);
-      if (before && before.exe === exe && w.mode === 'facts' && before.socketStdio) continue;
-      const stdio = readStdio(pid);
+      const stdio = stdioOf(pid, linkList);
       if (stdio === undefined) continue; // exited between the listing and now
       const socketStdio = hasSocket(stdio);
-      // Facts mode publishes only a turn to a socket: a known image without one needs no argv.
-      if (before && before.exe === exe && w.mode === 'facts' && !socketStdio) continue;
       const argv = readArgv(pid) ?? [];
       const changedImage = !before || before.exe !== exe || before.argv0 !== argv[0];
       w.seen.set(pid, { exe, argv0: argv[0], socketStdio });
       const becameSocket = !!before && socketStdio && !before.socketStdio;
-      if ((w.mode === 'full' && changedImage) || becameSocket) {
+      if (changedImage || becameSocket) {
         this.publishExec(w, pid, exe, argv, stdio);
       }
     }
@@ -168,6 +173,24 @@ export class ProcSampler {
       if (w.mode === 'full' && !seen.launcher) {
         this.publish(w, { kind: 'process.exit', sandboxId: w.target.sandboxId, pid });
       }
+    }
+  }
+
+  /**
+   * Facts mode: eBPF reports every exec with its stdio, so what is left is a turn to a socket
+   * afterwards. fds 0..2 that link where they did at the last look have not turned (a socket's
+   * link names its inode): most processes, most times, cost three readlinks and nothing more.
+   */
+  private checkFacts(w: Watched, pid: number, before: Seen | undefined, linkList: StdioLinks) {
+    const links = linkList.join('\0');
+    if (before?.links === links) return;
+    const stdio = stdioOf(pid, linkList);
+    if (stdio === undefined) return; // exited between the listing and now
+    const socketStdio = hasSocket(stdio);
+    w.seen.set(pid, { exe: undefined, argv0: undefined, socketStdio, links });
+    if (before && socketStdio && !before.socketStdio) {
+      const exe = readExe(pid);
+      this.publishExec(w, pid, exe, readArgv(pid) ?? [], stdio);
     }
   }
 

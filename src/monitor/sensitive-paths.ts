@@ -47,6 +47,9 @@ const PATTERNS: readonly [RegExp, string][] = [
   [/^\/etc\/(resolv\.conf|hosts|nftables\.conf)$/, 'network-config'],
 ];
 
+/** Any of PATTERNS, in one pass: nearly every path matches none, and is rejected by this alone. */
+const ANY_PATTERN = new RegExp(PATTERNS.map(([re]) => `(?:${re.source})`).join('|'));
+
 /** Tags reported only for writes, unlinks, renames and chmods: every resolver reads resolv.conf. */
 const WRITES_ONLY = new Set(['log', 'network-config']);
 
@@ -69,6 +72,7 @@ export function isSoftwareTreePath(path: string): boolean {
  */
 export function matchSensitive(path: string, write = true): SensitiveMatch | null {
   if (!write && isSoftwareTreePath(path)) return null;
+  if (!ANY_PATTERN.test(path)) return null;
   for (const [re, tag] of PATTERNS) {
     if (re.test(path)) return !write && WRITES_ONLY.has(tag) ? null : { tag };
   }

@@ -86,6 +86,41 @@ describe.skipIf(skip)(`eBPF monitor (skipped when unavailable: ${why || 'availab
     expect(exit[0]?.exitCode).toBe(0);
   });
 
+  test('reads what stdio is from the kernel at exec: network or unix socket, pipe, /dev/null, file, closed', async () => {
+    const server = createServer((sock) => sock.resume());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const file = join(tmp, 'stderr.log');
+    try {
+      // The execs are gone long before /proc could be read: only the kernel's view can say.
+      const reverse = await runIn(watched.procs, [
+        '/usr/bin/python3',
+        '-c',
+        `import socket, os; s = socket.create_connection(('127.0.0.1', ${port})); os.dup2(s.fileno(), 0); r, w = os.pipe(); os.dup2(w, 1); os.close(2); os.execv('/bin/true', ['true', 'reverse'])`,
+      ]);
+      const local = await runIn(watched.procs, [
+        '/usr/bin/python3',
+        '-c',
+        `import socket, os; a, b = socket.socketpair(); os.dup2(a.fileno(), 0); os.dup2(os.open('/dev/null', os.O_WRONLY), 1); os.dup2(os.open('${file}', os.O_WRONLY | os.O_CREAT), 2); os.execv('/bin/true', ['true', 'local'])`,
+      ]);
+      await monitor.flush();
+      const stdioOf = (pid: number, arg: string) =>
+        ofPid('process.exec', pid).find((e) => e.source === 'ebpf' && e.argv[1] === arg)?.stdio;
+      expect(stdioOf(reverse.pid, 'reverse')).toEqual({
+        stdin: 'socket',
+        stdout: 'pipe',
+        stderr: 'none',
+      });
+      expect(stdioOf(local.pid, 'local')).toEqual({
+        stdin: 'unix',
+        stdout: 'null',
+        stderr: 'file',
+      });
+    } finally {
+      server.close();
+    }
+  });
+
   test('reports the argv of the exec that succeeded, not of the failed attempts of a PATH search', async () => {
     const records = monitor.ebpf!.stats.records;
     const run = await runIn(watched.procs, [
