@@ -1,5 +1,5 @@
 /**
- * The JSON lines cordon-init writes on its events fd (ready, syscall_denied, started, exit), and
+ * The JSON lines cordon-init writes on its events fd (ready, syscall_denied, exit), and
  * their tolerant parser.
  */
 import { z } from 'zod';
@@ -23,11 +23,6 @@ const SyscallDeniedEventSchema = z.object({
   argv: z.array(z.string()),
   ts: z.number(),
 });
-const StartedEventSchema = z.object({
-  type: z.literal('started'),
-  id: z.number().int(),
-  pid: z.number().int(),
-});
 const ExitEventSchema = z.object({
   type: z.literal('exit'),
   pid: z.number().int(),
@@ -40,7 +35,6 @@ const ExitEventSchema = z.object({
 export const InitEventSchema = z.discriminatedUnion('type', [
   ReadyEventSchema,
   SyscallDeniedEventSchema,
-  StartedEventSchema,
   ExitEventSchema,
 ]);
 export type InitEvent = z.infer<typeof InitEventSchema>;

@@ -178,11 +178,6 @@ describe('parseInitEventLine', () => {
       nr: 165,
       exe: '/usr/bin/mount',
     });
-    expect(parseInitEventLine('{"type":"started","id":3,"pid":9}')).toEqual({
-      type: 'started',
-      id: 3,
-      pid: 9,
-    });
     expect(
       parseInitEventLine('{"type":"exit","pid":2,"code":null,"signal":"SIGKILL","lingering":0}'),
     ).toEqual({ type: 'exit', pid: 2, code: null, signal: 'SIGKILL', lingering: 0 });

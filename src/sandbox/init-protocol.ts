@@ -7,7 +7,8 @@
  * group). Responses: STARTED=16 `u32 pid`; STDOUT=17 / STDERR=18 bytes; EXIT=19 `i32 code (-1 if
  * signalled), i32 signal, u32 lines written on the events fd so far`; ERROR=20 message.
  *
- * Events fd: one JSON object a line (ready, syscall_denied, started, exit): see init-events.ts.
+ * Events fd: one JSON object a line (ready, syscall_denied, exit): see init-events.ts. An exec's
+ * pid comes only in its STARTED frame.
  */
 import { constants } from 'node:os';
 import type { Duplex } from 'node:stream';

@@ -187,8 +187,6 @@ function onInitEvent(
     case 'syscall_denied':
       recordDenied(event, state.denied, prep.options.bus, attribution);
       break;
-    case 'started':
-      break;
   }
 }
 

@@ -30,6 +30,8 @@ import type {
 
 const START_TIMEOUT_MS = 10_000;
 const STDERR_TAIL = 4096;
+/** How long a start failure waits for the rest of the launcher's stderr, which explains it. */
+const STDERR_DRAIN_MS = 500;
 /** Bound on waiting for the events pipe to catch up with an exit (it only lags by a loop turn). */
 const EVENTS_CATCH_UP_MS = 1000;
 
@@ -124,8 +126,16 @@ export class Sandbox implements SandboxHandle {
       child.once('exit', () => {
         clearTimeout(timer);
         if (this.state === 'running') this.state = 'ended';
-        // stderr may still be draining: give it a tick before reporting.
-        setImmediate(() => fail('the sandbox exited during start'));
+        // stderr may still be draining (a loaded host can take more than a tick): report once
+        // it ends, or after STDERR_DRAIN_MS if something else still holds it open.
+        const stream = child.stderr as Readable;
+        const report = () => fail('the sandbox exited during start');
+        if (stream.readableEnded) return report();
+        const bound = setTimeout(report, STDERR_DRAIN_MS);
+        stream.once('end', () => {
+          clearTimeout(bound);
+          report();
+        });
       });
       const events = child.stdio[3] as Readable;
       readInitEvents(

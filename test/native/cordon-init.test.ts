@@ -246,7 +246,9 @@ describe.skipIf(skip)(`cordon-init server mode (${skip ? why : 'bwrap'})`, () =>
     // init's own CPU time per exec is the figure it controls.
     expect(initCpuMsPerExec).toBeLessThan(1);
     expect(median).toBeLessThan(1000);
-    expect(server.events.filter((e) => e.type === 'started').length).toBeGreaterThanOrEqual(100);
+    // Nothing notable happened: no line on the events fd, each of which the host must read
+    // before it may end an exec (the exit's events count).
+    expect(server.events).toEqual([expect.objectContaining({ type: 'ready' })]);
   });
 
   test('concurrent execs with 1 MiB outputs and stdin are byte-exact', async () => {
