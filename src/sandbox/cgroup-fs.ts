@@ -2,7 +2,7 @@
  * What both cgroup layouts share: the sandbox cgroup interface and small fs helpers for cgroupfs
  * files (keyed values, pid lists, kill-until-empty, rmdir with EBUSY retries).
  */
-import { readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CordonError } from '../errors.js';
@@ -57,6 +57,42 @@ export function readCgroupFile(path: string): string | null {
     return readFileSync(path, 'utf8');
   } catch {
     return null;
+  }
+}
+
+/**
+ * A cgroupfs file read again and again through one descriptor: a read at offset 0 makes the
+ * kernel write it afresh. Every exec reads the two limit counters before and after, and opening,
+ * statting and closing each time cost more than the read. `close()` before the cgroup goes.
+ */
+export class KeptCgroupFile {
+  private static readonly buffer = Buffer.allocUnsafe(4096);
+  private fd: number | undefined;
+
+  constructor(readonly path: string) {}
+
+  /** The file's text now; null when it cannot be read (absent, or its cgroup removed). */
+  read(): string | null {
+    const buf = KeptCgroupFile.buffer;
+    try {
+      this.fd ??= openSync(this.path, 'r');
+      const n = readSync(this.fd, buf, 0, buf.length, 0);
+      // Counter files are a few lines; anything that fills the buffer is read whole instead.
+      return n < buf.length ? buf.toString('utf8', 0, n) : readCgroupFile(this.path);
+    } catch {
+      this.close();
+      return null;
+    }
+  }
+
+  close(): void {
+    if (this.fd === undefined) return;
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already closed
+    }
+    this.fd = undefined;
   }
 }
 

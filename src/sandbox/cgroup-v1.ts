@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CORDON_DIR,
+  KeptCgroupFile,
   keyedValue,
   killPidsUntilEmpty,
   readCgroupFile,
@@ -40,7 +41,16 @@ export class V1Cgroup implements SandboxCgroup {
     const unique = [...new Set(Object.values(dirs))];
     this.paths = unifiedDir ? [...unique, unifiedDir] : unique;
     this.procsFiles = this.paths.map((d) => join(d, 'cgroup.procs'));
+    const kept = (controller: string, name: string) => {
+      const path = this.file(controller, name);
+      return path ? new KeptCgroupFile(path) : null;
+    };
+    this.oomControl = kept('memory', 'memory.oom_control');
+    this.pidsEvents = kept('pids', 'pids.events');
   }
+
+  private readonly oomControl: KeptCgroupFile | null;
+  private readonly pidsEvents: KeptCgroupFile | null;
 
   static create(name: string, limits: CgroupLimits, facts: CgroupFacts): V1Cgroup {
     const dirs: Record<string, string> = {};
@@ -117,11 +127,9 @@ export class V1Cgroup implements SandboxCgroup {
   }
 
   limitHits(): LimitHits {
-    const oom = this.file('memory', 'memory.oom_control');
-    const pids = this.file('pids', 'pids.events');
     return {
-      oomKills: keyedValue(oom ? readCgroupFile(oom) : null, 'oom_kill'),
-      pidsLimitHits: keyedValue(pids ? readCgroupFile(pids) : null, 'max'),
+      oomKills: keyedValue(this.oomControl?.read() ?? null, 'oom_kill'),
+      pidsLimitHits: keyedValue(this.pidsEvents?.read() ?? null, 'max'),
     };
   }
 
@@ -148,6 +156,8 @@ export class V1Cgroup implements SandboxCgroup {
 
   async remove(): Promise<void> {
     await this.kill();
+    this.oomControl?.close();
+    this.pidsEvents?.close();
     for (const dir of this.paths) await removeDir(dir);
   }
 }

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CORDON_DIR,
+  KeptCgroupFile,
   keyedValue,
   killPidsUntilEmpty,
   readCgroupFile,
@@ -53,7 +54,12 @@ export class V2Cgroup implements SandboxCgroup {
   ) {
     this.paths = [dir];
     this.procsFiles = [join(dir, 'cgroup.procs')];
+    this.memoryEvents = new KeptCgroupFile(join(dir, 'memory.events'));
+    this.pidsEvents = new KeptCgroupFile(join(dir, 'pids.events'));
   }
+
+  private readonly memoryEvents: KeptCgroupFile;
+  private readonly pidsEvents: KeptCgroupFile;
 
   static create(name: string, limits: CgroupLimits, facts: CgroupFacts): V2Cgroup {
     const root = facts.unifiedRoot ?? '/sys/fs/cgroup';
@@ -105,8 +111,8 @@ export class V2Cgroup implements SandboxCgroup {
 
   limitHits(): LimitHits {
     return {
-      oomKills: keyedValue(this.read('memory.events'), 'oom_kill'),
-      pidsLimitHits: keyedValue(this.read('pids.events'), 'max'),
+      oomKills: keyedValue(this.memoryEvents.read(), 'oom_kill'),
+      pidsLimitHits: keyedValue(this.pidsEvents.read(), 'max'),
     };
   }
 
@@ -134,6 +140,8 @@ export class V2Cgroup implements SandboxCgroup {
 
   async remove(): Promise<void> {
     await this.kill();
+    this.memoryEvents.close();
+    this.pidsEvents.close();
     await removeDir(this.dir);
   }
 }

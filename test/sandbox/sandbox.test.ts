@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, test } from 'vitest';
 import { EventBus, type CordonEvent } from '../../src/events/index.js';
+import { resolvePolicy } from '../../src/policy/index.js';
 import { Sandbox } from '../../src/sandbox/index.js';
 import { alive, leftovers, NOTHING_LEFT } from './helpers.js';
 
@@ -33,6 +34,27 @@ describe('Sandbox (live)', () => {
     expect(c.stdout).toBe('in\nx\n');
     const missing = await sb.exec(['no-such-program']);
     expect(missing.exitCode).toBe(127);
+  });
+
+  test('each exec reports the limit hits of its own step: a fork refused, then none', async () => {
+    const sb = await create({ policy: resolvePolicy({ resources: { pids: 16 } }) });
+    // Fifty background sleeps against a limit of 16: forks are refused in this exec.
+    const bomb = await sb.exec([
+      'sh',
+      '-c',
+      'i=0; while [ $i -lt 50 ]; do sleep 5 & i=$((i+1)); done 2>/dev/null; kill $(jobs -p) 2>/dev/null; true',
+    ]);
+    expect(bomb.pidsLimited).toBe(true);
+    // The counter is read afresh for each exec (the same descriptor, re-read at offset 0): the
+    // next step hit nothing, and says so.
+    const quiet = await sb.exec(['true']);
+    expect(quiet.pidsLimited).toBe(false);
+    const again = await sb.exec([
+      'sh',
+      '-c',
+      'i=0; while [ $i -lt 50 ]; do sleep 5 & i=$((i+1)); done 2>/dev/null; true',
+    ]);
+    expect(again.pidsLimited).toBe(true);
   });
 
   test('concurrent execs run at once', async () => {
