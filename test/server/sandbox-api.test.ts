@@ -4,6 +4,7 @@
  * stream, and destroy leaving no process behind.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -19,6 +20,38 @@ function canSandbox(): boolean {
   }
 }
 const READY = canSandbox();
+
+/** A raw POST (no client): `chunked` sends the body with no declared length. */
+function post(
+  url: string,
+  token: string,
+  body: Buffer,
+  chunked: boolean,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        ...(chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': body.length }),
+      },
+    });
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString('utf8')));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    if (chunked) {
+      for (let at = 0; at < body.length; at += 64 * 1024)
+        req.write(body.subarray(at, at + 64 * 1024));
+      req.end();
+    } else {
+      req.end(body);
+    }
+  });
+}
 
 /** Host pids whose command line contains `marker`. */
 function pidsWith(marker: string): number[] {
@@ -112,6 +145,26 @@ describe.skipIf(!READY)('API over real sandboxes (needs bwrap and native/build h
     expect(pidsWith(marker)).toEqual([]);
     expect(existsSync(join(server.workspaceRoot, sb.id))).toBe(false);
     expect((await client.get(sb.id)).status).toBe('destroyed');
+  });
+
+  test('bodies are read from the socket: within the limit they work, past it they get 413, declared or chunked', async () => {
+    const sb = await client.createSandbox();
+    const url = `${server.url}/v1/sandboxes/${sb.id}/exec`;
+    const ok = Buffer.from(JSON.stringify({ argv: ['echo', 'chunked'] }));
+    expect(await post(url, server.token, ok, true)).toMatchObject({ status: 200 });
+    expect(JSON.parse((await post(url, server.token, ok, false)).body)).toMatchObject({
+      stdout: 'chunked\n',
+    });
+    // 9 MiB against the 8 MiB JSON limit: refused by its declared length, or while read.
+    const big = Buffer.from(JSON.stringify({ argv: ['true'], stdin: 'x'.repeat(9 << 20) }));
+    for (const chunked of [false, true]) {
+      const r = await post(url, server.token, big, chunked);
+      expect(r.status).toBe(413);
+      expect(JSON.parse(r.body)).toMatchObject({ code: 'CORDON_E_BODY_TOO_LARGE' });
+    }
+    // The server is fine afterwards.
+    expect(await client.exec(sb.id, { argv: ['true'] })).toMatchObject({ exitCode: 0 });
+    await client.destroy(sb.id);
   });
 
   test('symlinks planted by the agent cannot read or write host files through the file routes', async () => {

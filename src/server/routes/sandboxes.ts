@@ -5,7 +5,7 @@ import { Hono } from 'hono';
 import { ValidationError } from '../../errors.js';
 import { newEventId } from '../../events/index.js';
 import { resolvePolicy, type Policy } from '../../policy/index.js';
-import { limitBody, readJson, type ServerContext } from '../context.js';
+import { limitBody, readBody, readJson, type ServerContext } from '../context.js';
 import { notFound } from '../http-errors.js';
 import {
   CreateSandboxBodySchema,
@@ -93,7 +93,7 @@ export function sandboxRoutes(ctx: ServerContext): Hono {
 
   app.put('/:id/files', limitBody(ctx.limits.uploadBytes), async (c) => {
     const { path } = parseOr(FilePathQuerySchema, c.req.query());
-    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    const bytes = await readBody(c);
     await sandboxes.writeFile(c.req.param('id'), path, bytes);
     return c.json({ path, bytes: bytes.length });
   });
