@@ -65,10 +65,55 @@ export function presetPolicy(name: PresetName = 'strict'): Policy {
 }
 
 /**
+ * Policies resolved lately, by their input's JSON: a trainer creates thousands of sandboxes with
+ * the same policy, and validating and merging it again took most of a millisecond each time.
+ * Safe to share: a resolved policy is deeply frozen and depends on nothing but its input.
+ */
+const resolved = new Map<string, Policy>();
+const RESOLVED_MAX = 64;
+
+/**
  * Validates a policy object (as written by a user or sent to the API) and merges it over its preset.
  * @example resolvePolicy({ network: { allow: ['registry.test:443/tls'] } })
  */
 export function resolvePolicy(input: unknown): Policy {
+  const key = isPlainJson(input ?? {}, 0) ? JSON.stringify(input ?? {}) : undefined;
+  const hit = key === undefined ? undefined : resolved.get(key);
+  if (hit) return hit;
+  const policy = resolveUncached(input);
+  if (key !== undefined) {
+    if (resolved.size >= RESOLVED_MAX) resolved.delete(resolved.keys().next().value!);
+    resolved.set(key, policy);
+  }
+  return policy;
+}
+
+/**
+ * True when `value` is exactly what its JSON says: plain objects and dense arrays of strings,
+ * finite numbers (not -0), booleans and null. Anything else (a function, undefined, a Date, NaN)
+ * would print the same JSON as a different input, so it is resolved without the cache.
+ */
+function isPlainJson(value: unknown, depth: number): boolean {
+  if (depth > 32) return false;
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0);
+  if (typeof value !== 'object') return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      if (!(i in value) || !isPlainJson(value[i], depth + 1)) return false;
+    }
+    return true;
+  }
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return false;
+  if (Object.getOwnPropertySymbols(value).length > 0) return false;
+  // Only enumerable data properties: what JSON prints is then all a validator can read.
+  return Object.values(Object.getOwnPropertyDescriptors(value)).every(
+    (d) => d.enumerable === true && 'value' in d && isPlainJson(d.value, depth + 1),
+  );
+}
+
+function resolveUncached(input: unknown): Policy {
   const file = PolicyFileSchema.safeParse(input ?? {});
   if (!file.success) throw new ValidationError('CORDON_E_POLICY_INVALID', zodProblems(file.error));
   const preset = PRESETS[file.data.preset ?? 'strict'];

@@ -100,6 +100,19 @@ env: { allow: [FOO], set: { BAR: "1" } }
     expect(parseNetworkRule('a.*.test:80')).toMatch(/first label/);
   });
 
+  test('the same input resolves to the same frozen policy; what JSON cannot tell apart is still checked', () => {
+    const input = { resources: { timeoutMs: 1234 } };
+    const first = resolvePolicy(input);
+    expect(resolvePolicy({ resources: { timeoutMs: 1234 } })).toBe(first);
+    expect(resolvePolicy({ resources: { timeoutMs: 1235 } }).resources.timeoutMs).toBe(1235);
+    // These print the JSON of valid inputs, and must fail as they did before any cache.
+    expect(() => resolvePolicy({ resources: { timeoutMs: 1234 }, network: () => 1 })).toThrow();
+    expect(() => resolvePolicy({ resources: { timeoutMs: NaN } })).toThrow();
+    const hidden = { resources: { timeoutMs: 1234 } };
+    Object.defineProperty(hidden, 'network', { value: 'not an object', enumerable: false });
+    expect(() => resolvePolicy(hidden)).toThrow();
+  });
+
   test('digest is stable for equal policies and differs otherwise', () => {
     expect(policyDigest(resolvePolicy({}))).toBe(policyDigest(presetPolicy('strict')));
     expect(policyDigest(resolvePolicy({ resources: { pids: 99 } }))).not.toBe(

@@ -109,6 +109,14 @@ export const STAGE_ROOT = '/run/cordon/stage';
 export function stageUnreachable(args: readonly string[]): { args: string[]; stages: string[] } {
   const out: string[] = [];
   const stages: string[] = [];
+  // Most sources share their parent ('/' for the host's top-level directories): ask once each.
+  const searchable = new Map<string, boolean>();
+  const parentSearchable = (src: string): boolean => {
+    const dir = dirname(src);
+    let known = searchable.get(dir);
+    if (known === undefined) searchable.set(dir, (known = searchableByOthers(dir)));
+    return known;
+  };
   for (let i = 0; i < args.length; i++) {
     const op = args[i];
     const src = args[i + 1];
@@ -118,7 +126,7 @@ export function stageUnreachable(args: readonly string[]): { args: string[]; sta
       src !== undefined &&
       dest !== undefined &&
       exists(src) &&
-      !searchableByOthers(dirname(src))
+      !parentSearchable(src)
     ) {
       out.push(op, `${STAGE_ROOT}/${stages.length}`, dest);
       stages.push(src);
@@ -136,8 +144,7 @@ export function stageUnreachable(args: readonly string[]): { args: string[]; sta
 
 function exists(path: string): boolean {
   try {
-    statSync(path);
-    return true;
+    return statSync(path, { throwIfNoEntry: false }) !== undefined;
   } catch {
     return false;
   }

@@ -79,8 +79,12 @@ export function resolveDenyRead(patterns: readonly string[], home: string): Deny
     let real: string;
     let isDir: boolean;
     try {
-      real = realpathSync(expanded);
-      isDir = statSync(real).isDirectory();
+      // Most entries name nothing on a given host: a stat that returns undefined for those is
+      // cheaper than the exception a realpath throws (every sandbox start resolves them all).
+      const st = statSync(expanded, { throwIfNoEntry: false });
+      if (st === undefined) continue; // absent, or a dangling link: hides nothing
+      real = realpathSync.native(expanded);
+      isDir = st.isDirectory();
     } catch {
       continue;
     }
