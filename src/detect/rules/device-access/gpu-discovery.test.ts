@@ -13,6 +13,11 @@ describe('proc.gpu-discovery', () => {
         given: [exec(['lspci'], { pid: 201, ppid: 200 })],
         event: exec(['grep', '-i', '3d controller'], { pid: 202, ppid: 200 }),
       },
+      {
+        name: 'grep exec seen before lspci',
+        given: [exec(['grep', '-i', 'vga'], { pid: 212, ppid: 210 })],
+        event: exec(['lspci'], { pid: 211, ppid: 210 }),
+      },
     ],
     passes: [
       {

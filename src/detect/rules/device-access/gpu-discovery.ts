@@ -45,11 +45,16 @@ export const gpuDiscovery = defineRule({
       if (lspci && grep)
         return execHit(event, 'GPU discovery with lspci | grep', { tool: 'lspci' });
     }
-    // Under eBPF, `lspci | grep -i vga` also arrives as two sibling execs.
+    // Under eBPF, `lspci | grep -i vga` also arrives as two sibling execs, in either order.
+    const gpuGrep = (c: { name: string; args: string[] } | undefined) =>
+      !!c && /^(grep|egrep)$/.test(c.name) && c.args.some((a) => GPU_PATTERN.test(a));
     const top = commandsOf(event.argv)[0];
-    if (top && /^(grep|egrep)$/.test(top.name) && top.args.some((a) => GPU_PATTERN.test(a))) {
-      const lspci = state.siblings(event.pid, 2_000).find((p) => p.argv[0]?.endsWith('lspci'));
-      if (lspci) return execHit(event, 'GPU discovery with lspci | grep', { tool: 'lspci' });
+    const siblings = () => state.siblings(event.pid, 2_000);
+    if (gpuGrep(top) && siblings().some((p) => p.argv[0]?.endsWith('lspci'))) {
+      return execHit(event, 'GPU discovery with lspci | grep', { tool: 'lspci' });
+    }
+    if (top?.name === 'lspci' && siblings().some((p) => gpuGrep(commandsOf(p.argv)[0]))) {
+      return execHit(event, 'GPU discovery with lspci | grep', { tool: 'lspci' });
     }
     return null;
   },
