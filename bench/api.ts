@@ -4,11 +4,11 @@
  * through the API (target >= 50/s), with concurrent clients as an RL trainer would use it.
  * Run: `npm run build && node dist/bench/api.js [--short]`.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CordonClient } from '../src/client/index.js';
 import { Sandbox, cordonPackageRoot } from '../src/sandbox/index.js';
 import { startServer, type LaunchFn } from '../src/server/index.js';
@@ -177,6 +177,28 @@ export async function benchApi({
 }
 
 const round = (n: number): number => Math.round(n * 100) / 100;
+
+/**
+ * `benchApi` in a Node process of its own, as `cordon serve` runs: in the suite's process the
+ * heap and threads the earlier benchmarks left slowed the server's one thread (in the same hour:
+ * exec 6.6 ms and 44 creates/s there, 4.1-4.6 ms and 48-53/s alone). From sources (tsx) it runs
+ * in this process.
+ */
+export function benchApiFresh(
+  options: { short?: boolean } = {},
+): Promise<ApiBenchResult & { process: 'own' | 'shared' }> {
+  const script = fileURLToPath(import.meta.url);
+  if (!script.endsWith('.js') || !existsSync(script)) {
+    return benchApi(options).then((r) => ({ ...r, process: 'shared' as const }));
+  }
+  const out = execFileSync(process.execPath, [script, ...(options.short ? ['--short'] : [])], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 16 << 20,
+  });
+  const last = out.trim().split('\n').at(-1) ?? '';
+  return Promise.resolve({ ...(JSON.parse(last) as ApiBenchResult), process: 'own' as const });
+}
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   console.log(JSON.stringify(await benchApi({ short: process.argv.includes('--short') })));

@@ -168,6 +168,12 @@ load average at the end of the run: ${m.loadAverage.join(', ')}. Mode: ${r.mode}
   last batch is committed (serialising, hashing, inserting, committing), then \`verify\` of the
   whole chain; in a Node process of its own, with the write worker (\`cordon serve\`'s writer) and
   inline (\`cordon run\`'s).
+- API: \`startServer\` with its defaults (detector, audit store with its write worker; sandboxes
+  in an empty network namespace, no eBPF monitor) and the typed client, in a Node process of their
+  own; the exec round trip is 1000 execs
+  of \`true\` (200 with \`--short\`) in one live sandbox after 20 warm-up ones, the same from the
+  Python client and in-process (\`Sandbox.exec\`) for comparison; creates are 200 (60) sandboxes
+  through the API, 4 at a time, then destroyed.
 - Containment: the real runtime (network cordon, eBPF monitor, detector, strict policy); time from
   the proxy's flow event of a stratum line (or the monitor's exec event of \`xmrig\`) to the process
   being gone from /proc, polled every millisecond.
