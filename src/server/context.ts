@@ -51,8 +51,10 @@ export function limitBody(maxSize: number): MiddlewareHandler {
 export async function readBody(c: Context): Promise<Buffer> {
   const maxSize = c.get('cordonBodyLimit') ?? UNDECLARED_BODY_LIMIT;
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  if (incoming === undefined || typeof incoming.on !== 'function') {
-    const bytes = Buffer.from(await c.req.arrayBuffer()); // app.request() in tests: no Node request
+  // No Node request (app.request() in tests), or its body was already taken through hono's
+  // Request: read it that way (a stream read from the start would wait for an end long passed).
+  if (incoming === undefined || typeof incoming.on !== 'function' || incoming.readableDidRead) {
+    const bytes = Buffer.from(await c.req.arrayBuffer());
     if (bytes.length > maxSize) throw tooLarge(maxSize);
     return bytes;
   }
