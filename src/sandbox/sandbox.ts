@@ -121,17 +121,19 @@ export class Sandbox implements SandboxHandle {
         reject(
           new CordonError('CORDON_E_SANDBOX_START', `${why}${stderr ? `: ${stderr.trim()}` : ''}`),
         );
+      let ready = false;
       const timer = setTimeout(() => fail('cordon-init did not report ready'), START_TIMEOUT_MS);
       child.once('error', (error) => fail(error.message));
       child.once('exit', () => {
         clearTimeout(timer);
         if (this.state === 'running') this.state = 'ended';
+        if (ready) return; // an ordinary end, long after the start
         // stderr may still be draining (a loaded host can take more than a tick): report once
         // it ends, or after STDERR_DRAIN_MS if something else still holds it open.
         const stream = child.stderr as Readable;
         const report = () => fail('the sandbox exited during start');
         if (stream.readableEnded) return report();
-        const bound = setTimeout(report, STDERR_DRAIN_MS);
+        const bound = setTimeout(report, STDERR_DRAIN_MS).unref();
         stream.once('end', () => {
           clearTimeout(bound);
           report();
@@ -142,6 +144,7 @@ export class Sandbox implements SandboxHandle {
         events,
         (event) => {
           if (event.type === 'ready') {
+            ready = true;
             clearTimeout(timer);
             resolve();
           }
