@@ -19,5 +19,5 @@ export {
   type MonitorProbe,
 } from './probe.js';
 export { matchSensitive } from './sensitive-paths.js';
-export { fdKind, readStdio, argv0Mismatch, type Stdio } from './proc-facts.js';
+export { fdKind, argv0Mismatch, type Stdio } from './proc-facts.js';
 export { StepTracker, type SandboxWatchTarget } from './sandbox-target.js';

@@ -99,11 +99,6 @@ export function readStdioLinks(pid: number): StdioLinks {
   return [0, 1, 2].map((fd) => tryLink(`/proc/${pid}/fd/${fd}`));
 }
 
-/** What fds 0..2 point at, or undefined when the process is gone. */
-export function readStdio(pid: number): Stdio | undefined {
-  return stdioOf(pid, readStdioLinks(pid));
-}
-
 /** What the links `readStdioLinks(pid)` returned point at, or undefined when the process is gone. */
 export function stdioOf(pid: number, links: StdioLinks): Stdio | undefined {
   // All three unreadable means the process (not its fds) is gone.
