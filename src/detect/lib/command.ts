@@ -50,6 +50,18 @@ export function isInterpreter(name: string): boolean {
   );
 }
 
+/**
+ * True when the command runs code it reads from stdin: a shell with no script file or `-c`
+ * (`sh`, `bash -s`), or an interpreter with no script or `-` (`python3 -`).
+ */
+export function runsStdin(cmd: Pick<Command, 'name' | 'args'>): boolean {
+  if (isShell(cmd.name))
+    return (
+      shellScript(cmd.name, cmd.args) === undefined && !cmd.args.some((a) => !a.startsWith('-'))
+    );
+  return isInterpreter(cmd.name) && (cmd.args.length === 0 || cmd.args.includes('-'));
+}
+
 /** Wrappers to look through, each with its options that take a value as the next word. */
 const WRAPPERS: Record<string, readonly string[]> = {
   env: ['-u', '-C', '-S'],

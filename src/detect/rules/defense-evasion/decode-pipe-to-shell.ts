@@ -9,11 +9,9 @@ import {
   commandsOf,
   commandText,
   isInterpreter,
-  isShell,
   pipelinesOf,
-  shellScript,
+  runsStdin,
   unwrap,
-  type Command,
 } from '../../lib/command.js';
 
 function isDecoder(cmd: { name: string; args: readonly string[] }): boolean {
@@ -27,14 +25,6 @@ function isDecoder(cmd: { name: string; args: readonly string[] }): boolean {
 }
 
 /** A shell or interpreter reading its program from stdin. */
-function runsStdin(cmd: Pick<Command, 'name' | 'args'>): boolean {
-  if (isShell(cmd.name))
-    return (
-      shellScript(cmd.name, cmd.args) === undefined && !cmd.args.some((a) => !a.startsWith('-'))
-    );
-  return isInterpreter(cmd.name) && (cmd.args.length === 0 || cmd.args.includes('-'));
-}
-
 const EVAL_DECODE =
   /\b(eval|source|exec)\b[^;|]*\$\([^)]*\b(base64|base32|xxd|openssl)\b[^)]*(-d|--decode|-r)/;
 const CODE_DECODE = /(b64decode|base64_decode|decode64|Buffer\.from\([^)]*base64|unpack\(["']m)/;

@@ -4,16 +4,7 @@
  * ATT&CK T1105, T1059.004. Severity high; low when the URL's host is listed in the policy.
  */
 import { defineRule, execHit } from '../../rule.js';
-import {
-  commandsOf,
-  commandText,
-  isInterpreter,
-  isShell,
-  pipelinesOf,
-  shellScript,
-  unwrap,
-  type Command,
-} from '../../lib/command.js';
+import { commandsOf, commandText, pipelinesOf, runsStdin, unwrap } from '../../lib/command.js';
 import { policyAllowsHost } from '../../lib/net.js';
 
 const DOWNLOADERS = new Set([
@@ -27,14 +18,6 @@ const DOWNLOADERS = new Set([
   'lynx',
 ]);
 const URL_HOST = /\b(?:https?|ftp):\/\/(?:[^/@\s]*@)?(\[[^\]]+\]|[^/:\s"']+)/i;
-
-function runsStdin(cmd: Pick<Command, 'name' | 'args'>): boolean {
-  if (isShell(cmd.name))
-    return (
-      shellScript(cmd.name, cmd.args) === undefined && !cmd.args.some((a) => !a.startsWith('-'))
-    );
-  return isInterpreter(cmd.name) && (cmd.args.length === 0 || cmd.args.includes('-'));
-}
 
 const SUBST_FETCH = /(<\(|\$\(|`)\s*(curl|wget|fetch)\b/;
 const SUBST_RUN =
