@@ -4,14 +4,15 @@
  * through the API (target >= 50/s), with concurrent clients as an RL trainer would use it.
  * Run: `npm run build && node dist/bench/api.js [--short]`.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { CordonClient } from '../src/client/index.js';
 import { Sandbox, cordonPackageRoot } from '../src/sandbox/index.js';
 import { startServer, type LaunchFn } from '../src/server/index.js';
+import { runInOwnProcess } from './harness.js';
 
 export interface ApiBenchResult {
   execs: number;
@@ -187,17 +188,9 @@ const round = (n: number): number => Math.round(n * 100) / 100;
 export function benchApiFresh(
   options: { short?: boolean } = {},
 ): Promise<ApiBenchResult & { process: 'own' | 'shared' }> {
-  const script = fileURLToPath(import.meta.url);
-  if (!script.endsWith('.js') || !existsSync(script)) {
-    return benchApi(options).then((r) => ({ ...r, process: 'shared' as const }));
-  }
-  const out = execFileSync(process.execPath, [script, ...(options.short ? ['--short'] : [])], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 16 << 20,
-  });
-  const last = out.trim().split('\n').at(-1) ?? '';
-  return Promise.resolve({ ...(JSON.parse(last) as ApiBenchResult), process: 'own' as const });
+  const own = runInOwnProcess<ApiBenchResult>(import.meta.url, options.short ? ['--short'] : []);
+  if (own) return Promise.resolve({ ...own, process: 'own' as const });
+  return benchApi(options).then((r) => ({ ...r, process: 'shared' as const }));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -5,13 +5,13 @@
  * Run: `CORDON_BENCH=1 npx vitest run test/audit/bench.test.ts` (prints the figures), or from a
  * compiled build `node dist/bench/audit.js [--short]`.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { AuditStore, verify } from '../src/audit/index.js';
 import { sampleEvent } from './audit-events.js';
+import { runInOwnProcess } from './harness.js';
 
 export interface AuditBenchResult {
   events: number;
@@ -90,13 +90,9 @@ export function benchAuditFresh(options: {
   short?: boolean;
   writer: 'worker' | 'inline';
 }): AuditBenchResult & { process: 'own' | 'shared' } {
-  const script = fileURLToPath(import.meta.url);
-  if (!script.endsWith('.js') || !existsSync(script)) {
-    return { ...benchAudit(options), process: 'shared' };
-  }
-  const args = [script, ...(options.short ? ['--short'] : []), `--${options.writer}`];
-  const out = execFileSync(process.execPath, args, { encoding: 'utf8' });
-  return { ...(JSON.parse(out) as AuditBenchResult), process: 'own' };
+  const args = [...(options.short ? ['--short'] : []), `--${options.writer}`];
+  const own = runInOwnProcess<AuditBenchResult>(import.meta.url, args);
+  return own ? { ...own, process: 'own' } : { ...benchAudit(options), process: 'shared' };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -3,9 +3,10 @@
  * exit, the result rows every benchmark returns (cordon against its peers, measured in one run),
  * the table they print as, and the facts about the machine that go with the figures.
  */
-import { spawn, type SpawnOptions } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn, type SpawnOptions } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, release } from 'node:os';
+import { fileURLToPath } from 'node:url';
 
 export interface Stats {
   n: number;
@@ -232,4 +233,20 @@ export function peerNotes(rows: readonly Row[]): string[] {
     for (const [name, p] of Object.entries(row.peers))
       if (p.note && (p.value === null || p.published)) notes.add(`${name}: ${p.note}`);
   return [...notes];
+}
+
+/**
+ * Runs a benchmark module's own entry point (`moduleUrl`, its `import.meta.url`) in a Node process
+ * of its own and parses the JSON line it prints last. Undefined when running from sources (tsx):
+ * the caller then runs the benchmark in this process.
+ */
+export function runInOwnProcess<T>(moduleUrl: string, args: readonly string[]): T | undefined {
+  const script = fileURLToPath(moduleUrl);
+  if (!script.endsWith('.js') || !existsSync(script)) return undefined;
+  const out = execFileSync(process.execPath, [script, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 16 << 20,
+  });
+  return JSON.parse(out.trim().split('\n').at(-1) ?? '') as T;
 }
