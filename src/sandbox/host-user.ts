@@ -78,16 +78,24 @@ export function grantTree(path: string, user: HostUser): () => void {
   };
 }
 
-/** Whether a uid that owns nothing on the host can search `dir` and every directory above it. */
-export function searchableByOthers(dir: string): boolean {
+/**
+ * Whether a uid that owns nothing on the host can search `dir` and every directory above it.
+ * `memo` (one per sandbox start) remembers each directory's answer: most paths asked about share
+ * their ancestors (`/`, `/etc`), and each stat is a syscall.
+ */
+export function searchableByOthers(dir: string, memo?: Map<string, boolean>): boolean {
+  const d = resolve(dir);
+  const known = memo?.get(d);
+  if (known !== undefined) return known;
+  let searchable: boolean;
   try {
-    for (let d = resolve(dir); ; d = dirname(d)) {
-      if ((statSync(d).mode & 0o001) === 0) return false;
-      if (d === '/') return true;
-    }
+    searchable =
+      (statSync(d).mode & 0o001) !== 0 && (d === '/' || searchableByOthers(dirname(d), memo));
   } catch {
-    return false;
+    searchable = false;
   }
+  memo?.set(d, searchable);
+  return searchable;
 }
 
 function reachableByOthers(path: string): boolean {
@@ -106,17 +114,12 @@ export const STAGE_ROOT = '/run/cordon/stage';
  * uid cannot search (a workspace under a 0700 home) to read from STAGE_ROOT/N, where cordon-launch
  * binds SRC (as root, in a private mount namespace) before dropping to that uid.
  */
-export function stageUnreachable(args: readonly string[]): { args: string[]; stages: string[] } {
+export function stageUnreachable(
+  args: readonly string[],
+  searchable = new Map<string, boolean>(),
+): { args: string[]; stages: string[] } {
   const out: string[] = [];
   const stages: string[] = [];
-  // Most sources share their parent ('/' for the host's top-level directories): ask once each.
-  const searchable = new Map<string, boolean>();
-  const parentSearchable = (src: string): boolean => {
-    const dir = dirname(src);
-    let known = searchable.get(dir);
-    if (known === undefined) searchable.set(dir, (known = searchableByOthers(dir)));
-    return known;
-  };
   for (let i = 0; i < args.length; i++) {
     const op = args[i];
     const src = args[i + 1];
@@ -125,8 +128,10 @@ export function stageUnreachable(args: readonly string[]): { args: string[]; sta
       (op === '--bind' || op === '--ro-bind') &&
       src !== undefined &&
       dest !== undefined &&
-      exists(src) &&
-      !parentSearchable(src)
+      // Most sources share their parent ('/' for the host's top-level directories): the memoized
+      // parent test first, so that only a source under an unsearchable one costs a stat.
+      !searchableByOthers(dirname(src), searchable) &&
+      exists(src)
     ) {
       out.push(op, `${STAGE_ROOT}/${stages.length}`, dest);
       stages.push(src);

@@ -164,6 +164,7 @@ export interface SpawnSpec {
 export function launchArgs(prep: PreparedSandbox, spec: Omit<SpawnSpec, 'stdio'>): string[] {
   const { policy, host, options } = prep;
   const home = options.home ?? host.home;
+  const searchable = new Map<string, boolean>();
   const bwrap = buildBwrapArgs({
     policy,
     host,
@@ -174,7 +175,7 @@ export function launchArgs(prep: PreparedSandbox, spec: Omit<SpawnSpec, 'stdio'>
     deny: resolveDenyRead([...policy.filesystem.denyRead, ...HOST_SECRETS], home).filter(
       // Under a directory the sandbox's uid cannot search, a path is already out of its reach, and
       // bwrap (running as that uid) could not mount over it anyway.
-      (entry) => !prep.hostUser || searchableByOthers(dirname(entry.path)),
+      (entry) => !prep.hostUser || searchableByOthers(dirname(entry.path), searchable),
     ),
     allowWrite: resolveAllowWrite(policy.filesystem.allowWrite, home),
     resolvConfPath: options.network?.resolvConfPath,
@@ -190,7 +191,7 @@ export function launchArgs(prep: PreparedSandbox, spec: Omit<SpawnSpec, 'stdio'>
   if (options.network) args.push('--netns', options.network.netnsPath);
   let bwrapArgs = bwrap;
   if (prep.hostUser) {
-    const staged = stageUnreachable(bwrap);
+    const staged = stageUnreachable(bwrap, searchable);
     bwrapArgs = staged.args;
     if (staged.stages.length) args.push('--stage-root', STAGE_ROOT);
     for (const src of staged.stages) args.push('--stage', src);
