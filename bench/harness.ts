@@ -235,6 +235,37 @@ export function peerNotes(rows: readonly Row[]): string[] {
   return [...notes];
 }
 
+/** Busy share of both CPUs over `ms` (all but idle and iowait, from /proc/stat). */
+async function busyShare(ms: number): Promise<number> {
+  const read = (): [number, number] => {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1);
+    const n = f.map(Number);
+    const idle = (n[3] ?? 0) + (n[4] ?? 0);
+    return [n.reduce((a, b) => a + b, 0) - idle, idle];
+  };
+  const [b0, i0] = read();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const [b1, i1] = read();
+  const total = b1 - b0 + (i1 - i0);
+  return total > 0 ? (b1 - b0) / total : 0;
+}
+
+/**
+ * Waits (up to `maxMs`) until the machine is quiet: the busy share of its CPUs over half a second
+ * under `threshold`. What one benchmark leaves behind (network namespaces the kernel is still
+ * tearing down, a database checkpoint, page cache writeback) would otherwise be measured as part
+ * of the next. Returns how long it waited and the last busy share it saw.
+ */
+export async function settle(
+  threshold = 0.2,
+  maxMs = 20_000,
+): Promise<{ waitedMs: number; busy: number }> {
+  const t0 = performance.now();
+  let busy = await busyShare(500);
+  while (busy >= threshold && performance.now() - t0 < maxMs) busy = await busyShare(500);
+  return { waitedMs: Math.round(performance.now() - t0), busy: round(busy) };
+}
+
 /**
  * Runs a benchmark module's own entry point (`moduleUrl`, its `import.meta.url`) in a Node process
  * of its own and parses the JSON line it prints last. Undefined when running from sources (tsx):

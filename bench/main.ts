@@ -17,6 +17,7 @@ import {
   formatTable,
   machineFacts,
   peerNotes,
+  settle,
   type MachineFacts,
   type Row,
 } from './harness.js';
@@ -78,7 +79,10 @@ export async function runAll(args: Pick<Args, 'short' | 'only'>): Promise<BenchR
   let matrix: MatrixRow[] = [];
   try {
     for (const bench of BENCHMARKS.filter((b) => selected(b.name))) {
-      process.stderr.write(`bench: ${bench.name}...\n`);
+      const quiet = await settle();
+      process.stderr.write(
+        `bench: ${bench.name}... (after ${quiet.waitedMs} ms for a quiet machine, busy ${quiet.busy})\n`,
+      );
       try {
         rows.push(...(await bench.run({ short: args.short, peers })));
       } catch (error) {
@@ -160,6 +164,9 @@ load average at the end of the run: ${m.loadAverage.join(', ')}. Mode: ${r.mode}
   working directory; ripgrep is not installed here, so srt's own \`ripgrep.command\` setting points
   at a find-based stand-in (the workspace is empty: the scan finds nothing either way).
 - Times are wall clock from spawn (or call) to exit, after warm-up runs; medians, min/max, p99.
+- Each benchmark starts once the machine is quiet (both CPUs under 20% busy over half a second,
+  waited for up to 20 s), so that what one leaves behind (namespaces the kernel is still tearing
+  down, a database checkpoint) is not measured as part of the next.
 - CLI: \`./cordon run -q --no-audit --network loopback --monitor off -- true\`, and with defaults
   (network cordon, eBPF monitor, audit store). Library: \`runSandboxed(['true'])\`. Exec:
   \`Sandbox.exec(['true'])\` in one live sandbox. Create rate: \`Sandbox.create()\` + \`destroy()\`.
