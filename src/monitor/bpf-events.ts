@@ -48,8 +48,6 @@ export class BpfEventTranslator {
    * answer is what /proc said while this batch was handled, as it would be read per record.
    */
   private readonly cwdNow = new Map<number, string | undefined>();
-  /** Pids whose stdin or stdout turned into a network socket since their exec (reported once). */
-  private readonly socketStdio = new Set<number>();
   published = 0;
 
   constructor(
@@ -89,13 +87,9 @@ export class BpfEventTranslator {
         return;
       }
       case 'exec':
-        this.socketStdio.delete(rec.pid);
         return this.exec(watch, rec);
-      case 'stdio':
-        return this.stdioTurned(watch, rec);
       case 'exit': {
         this.exeOf.delete(rec.pid);
-        this.socketStdio.delete(rec.pid);
         const code = rec.exitCode;
         const sig = code & 0x7f;
         this.emit(watch, {
@@ -140,32 +134,6 @@ export class BpfEventTranslator {
       ...(cwd !== undefined ? { cwd } : {}),
       stdio: rec.stdio,
       argv0Mismatch: argv0Mismatch(exe, fullArgv[0]),
-    });
-  }
-
-  /**
-   * A process's stdin or stdout became a network socket after its exec (`dup2(sock, 0)` and no
-   * exec after it): reported as the /proc sampler does, a `process.exec` of the running image with
-   * what its stdio is now, so the reverse-shell rules see it like any exec. Once per image.
-   */
-  private stdioTurned(watch: WatchEntry, rec: Extract<BpfRecord, { t: 'stdio' }>): void {
-    if (this.socketStdio.has(rec.pid)) return;
-    if (this.socketStdio.size > MAX_TRACKED) this.socketStdio.clear();
-    this.socketStdio.add(rec.pid);
-    const exe = this.exe(rec.pid);
-    const argv = readArgv(rec.pid) ?? (exe ? [exe] : []);
-    const status = readStatus(rec.pid);
-    const cwd = readCwd(rec.pid);
-    this.emit(watch, {
-      kind: 'process.exec',
-      pid: rec.pid,
-      ...(status ? { ppid: status.ppid, uid: status.uid } : {}),
-      exe: exe ?? argv[0] ?? '',
-      argv,
-      source: 'ebpf',
-      ...(cwd !== undefined ? { cwd } : {}),
-      stdio: rec.stdio,
-      argv0Mismatch: exe ? argv0Mismatch(exe, argv[0]) : false,
     });
   }
 

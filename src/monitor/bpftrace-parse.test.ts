@@ -21,16 +21,6 @@ describe('bpftrace output parsing', () => {
     ],
     ['X\t25\t7\t256', { t: 'exit', cgroupId: 25, pid: 7, exitCode: 256 }],
     [
-      'D\t25\t7\t0\t1\t4\t4',
-      {
-        t: 'stdio',
-        cgroupId: 25,
-        pid: 7,
-        fd: 0,
-        stdio: { stdin: 'socket', stdout: 'pipe', stderr: 'pipe' },
-      },
-    ],
-    [
       'F\t25\t7\t1\t-2\t0\t/root/.ssh/id_rsa',
       {
         t: 'file',
@@ -97,8 +87,6 @@ describe('bpftrace output parsing', () => {
       'E\t25\t7\t6\t1000\t7\t1\t2\t/bin/true', // a stdio code short
       'E\t25\t7\t6\t1000\t7\t1\t9\t0\t/bin/true', // no such stdio kind
       'F\t1\t2\t9\t0\t0\t/x',
-      'D\t25\t7\t0\t1\t4', // a stdio code short
-      'D\t25\t7\t0\t1\t4\t9', // no such stdio kind
       '{not json',
       '{"type":"printf"}',
     ]) {
@@ -131,9 +119,6 @@ describe('bpftrace output parsing', () => {
     // Only watched cgroups pass; only cordon's own pread64 (17 on x64) changes the watch map.
     expect(text.match(/@w\[cgroup\]/g)).toHaveLength(4);
     expect(text).toContain(`pid == 4242`);
-    // dup2 (33) and friends returning fd 0..2 are looked at, and printed only for a network socket.
-    expect(text).toContain('$id == 33');
-    expect(text).toMatch(/if \(\$k0 == 1 \|\| \$k1 == 1\) \{\s+printf\("D/);
     expect(text).toContain(`$id == 17 && args->args[3] >= ${WATCH_OFFSET}`);
     expect(() => buildProgram({ excludeCgroupIds: [1], arch: 'mips', controlPid: 1 })).toThrow();
   });

@@ -23,14 +23,6 @@ export type BpfRecord =
     }
   | { t: 'exit'; cgroupId: number; pid: number; exitCode: number }
   | {
-      /** fd 0..2 turned into a network socket after the exec (a `D` line). */
-      t: 'stdio';
-      cgroupId: number;
-      pid: number;
-      fd: number;
-      stdio: { stdin: FdKind; stdout: FdKind; stderr: FdKind };
-    }
-  | {
       t: 'file';
       cgroupId: number;
       pid: number;
@@ -118,18 +110,6 @@ export function parsePrintf(data: string): BpfRecord | null {
         oldPid: num(f[5]),
         stdio: { stdin, stdout, stderr },
         filename: f[9] ?? '',
-      };
-    }
-    case 'D\t': {
-      const f = fields(data, 7);
-      const [stdin, stdout, stderr] = [f?.[4], f?.[5], f?.[6]].map(stdioKind);
-      if (!f || !stdin || !stdout || !stderr) return null;
-      return {
-        t: 'stdio',
-        cgroupId: num(f[1]),
-        pid: num(f[2]),
-        fd: num(f[3]),
-        stdio: { stdin, stdout, stderr },
       };
     }
     case 'X\t': {

@@ -12,8 +12,6 @@
  *   F cg pid op ret flags path              file op at syscall exit (op: FILE_OPS; 5 = rename's new name)
  *   C cg pid ret 1 0 path                   connect to a unix socket, at syscall exit
  *   C cg pid ret fam portBE v4 v6hi v6lo    connect (inet 2, inet6 10): raw words, decoded in user space
- *   D cg pid fd s0 s1 s2                    fd 0..2 became a network socket after exec (dup2, dup3, dup,
- *                                           socket, accept at syscall exit); s0..s2 as on E lines
  *   S cg pid name a1 a2 a3                  syscall with numeric arguments
  *   P cg pid name a1 a2 str                 syscall with one string argument
  *
@@ -68,12 +66,6 @@ type SyscallName =
   | 'bpf'
   | 'mount'
   | 'memfd_create'
-  | 'dup'
-  | 'dup2'
-  | 'dup3'
-  | 'socket'
-  | 'accept'
-  | 'accept4'
   | 'pread64';
 
 /** Syscall numbers per architecture (arm64 has no legacy open/unlink/rename/chmod). */
@@ -103,12 +95,6 @@ const SYSCALLS: Record<string, Partial<Record<SyscallName, number>>> = {
     bpf: 321,
     mount: 165,
     memfd_create: 319,
-    dup: 32,
-    dup2: 33,
-    dup3: 292,
-    socket: 41,
-    accept: 43,
-    accept4: 288,
     pread64: 17,
   },
   arm64: {
@@ -132,11 +118,6 @@ const SYSCALLS: Record<string, Partial<Record<SyscallName, number>>> = {
     bpf: 280,
     mount: 40,
     memfd_create: 279,
-    dup: 23,
-    dup3: 24,
-    socket: 198,
-    accept: 202,
-    accept4: 242,
     pread64: 67,
   },
 };
@@ -208,14 +189,6 @@ export const WRITE_FLAGS = 0o1 | 0o2 | 0o100 | 0o1000;
 export function droppedInKernel(op: number, flags: number, path: string): boolean {
   return op === FILE_OPS.open && (flags & WRITE_FLAGS) === 0 && isSoftwareTreePath(path);
 }
-
-/**
- * Syscalls whose result is a new fd: when it is 0, 1 or 2 and stdin or stdout is then a network
- * socket, the program prints a `D` line. That is the reverse shell that never execs (python's
- * `os.dup2(s.fileno(), 0)` and an interactive loop), seen at once; the /proc sampler's slower
- * look remains for rarer routes (fcntl F_DUPFD, fds passed over a unix socket).
- */
-const STDIO_TURNS: SyscallName[] = ['dup', 'dup2', 'dup3', 'socket', 'accept', 'accept4'];
 
 /** The first (up to 8) bytes of `text` as a little-endian u64, in hex. */
 function wordOf(text: string): string {
@@ -296,7 +269,6 @@ export function buildProgram(options: ProgramOptions): string {
   const exitNames: SyscallName[] = [
     ...(['open', 'openat', 'openat2', 'unlink', 'unlinkat'] as const),
     ...(['rename', 'renameat', 'renameat2', 'chmod', 'fchmodat', 'fchmodat2', 'connect'] as const),
-    ...STDIO_TURNS,
   ];
   // argv of a successful exec only, read from the new image: a PATH search (execvp) fails
   // several times per command, and reading argv at syscall entry printed every attempt. The
@@ -337,13 +309,6 @@ tracepoint:raw_syscalls:sys_enter /pid == ${options.controlPid} || (${notHost})/
 tracepoint:raw_syscalls:sys_exit /${notHost}/ {
   $id = args->id;
   if (!(${idTest(exitNames, '$id')}) || !@w[cgroup]) { return; }
-  if ((${idTest(STDIO_TURNS, '$id')}) && args->ret >= 0 && args->ret <= 2) {
-${[0, 1, 2].map(stdioKind).join('\n')}
-    if ($k0 == 1 || $k1 == 1) {
-      printf("D\\t%llu\\t%d\\t%d\\t%d\\t%d\\t%d\\n", cgroup, pid, args->ret, $k0, $k1, $k2);
-    }
-    return;
-  }
   if (@fp[tid] != 0) {
     $fp = @fp[tid];
     $w = (uint64)*uptr((uint64 *)$fp);

@@ -4,10 +4,8 @@
  * - `full` (no eBPF): publishes `process.exec` (source `proc`) for each new pid or new image, and
  *   `process.exit` when a pid is gone. Processes shorter than one interval can be missed.
  * - `facts` (eBPF sees execs): publishes only when a process's stdio turns into a socket after
- *   its exec, as a `process.exec` with source `proc` (`full` mode reports that too). eBPF already
- *   sees the common routes there (dup2, dup3, dup, socket, accept: `D` lines), so this is the
- *   backstop for the rest (fcntl F_DUPFD, an fd passed over a unix socket) and looks only every
- *   FACTS_EVERY-th interval: three readlinks per process per look are most of its cost.
+ *   its exec (the `dup2(sock, 0..2)` reverse shell), as a `process.exec` with source `proc`
+ *   (`full` mode reports that too).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -96,9 +94,6 @@ export function cgroupPids(procsPath: string, depth = 4): number[] {
   return pids;
 }
 
-/** `facts` targets are scanned on every FACTS_EVERY-th tick (1 s at the default 200 ms). */
-const FACTS_EVERY = 5;
-
 function hasSocket(stdio: Stdio | undefined): boolean {
   return (
     !!stdio && (stdio.stdin === 'socket' || stdio.stdout === 'socket' || stdio.stderr === 'socket')
@@ -110,7 +105,6 @@ export class ProcSampler {
   private timer: NodeJS.Timeout | undefined;
   private readonly intervalMs: number;
   private ownPidNamespace: string | undefined;
-  private ticks = 0;
   published = 0;
 
   constructor(private readonly options: ProcSamplerOptions) {
@@ -138,11 +132,7 @@ export class ProcSampler {
   }
 
   scanAll(): void {
-    this.ticks += 1;
-    for (const w of this.watched) {
-      if (w.mode === 'facts' && this.ticks % FACTS_EVERY !== 0) continue;
-      this.scan(w);
-    }
+    for (const w of this.watched) this.scan(w);
   }
 
   stop(): void {

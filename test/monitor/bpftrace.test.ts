@@ -121,46 +121,6 @@ describe.skipIf(skip)(`eBPF monitor (skipped when unavailable: ${why || 'availab
     }
   });
 
-  test('sees stdin or stdout turn into a network socket without an exec (dup2), once per process', async () => {
-    const server = createServer((sock) => sock.resume());
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
-    try {
-      // No exec after the dup2s: only the syscall itself says the interpreter now talks to a socket.
-      const reverse = await runIn(watched.procs, [
-        '/usr/bin/python3',
-        '-c',
-        `import socket, os, time; s = socket.create_connection(('127.0.0.1', ${port})); [os.dup2(s.fileno(), f) for f in (0, 1, 2)]; time.sleep(0.3)`,
-      ]);
-      // A unix socketpair and a shell's redirection to a file are not the shape.
-      const local = await runIn(watched.procs, [
-        '/usr/bin/python3',
-        '-c',
-        `import socket, os, time; a, b = socket.socketpair(); os.dup2(a.fileno(), 0); os.dup2(os.open('/dev/null', os.O_WRONLY), 1); time.sleep(0.3)`,
-      ]);
-      const redirect = await runIn(watched.procs, [
-        '/bin/sh',
-        '-c',
-        'exec 1>/dev/null; exec 0</dev/null; sleep 0.3',
-      ]);
-      await monitor.flush();
-      const execs = ofPid('process.exec', reverse.pid).filter(
-        (e) => e.source === 'ebpf' && e.argv[1] === '-c',
-      );
-      // The exec itself (stdin /dev/null), then one report of the turn (three dup2s).
-      expect(execs.map((e) => e.stdio?.stdin)).toEqual(['null', 'socket']);
-      const turned = execs.filter((e) => e.stdio?.stdin === 'socket');
-      expect(turned[0]).toMatchObject({
-        exe: expect.stringMatching(/python3/) as string,
-        stdio: { stdin: 'socket' },
-      });
-      expect(ofPid('process.exec', local.pid).filter((e) => e.argv[1] === '-c')).toHaveLength(1);
-      expect(ofPid('process.exec', redirect.pid).filter((e) => e.argv[1] === '-c')).toHaveLength(1);
-    } finally {
-      server.close();
-    }
-  });
-
   test('reports the argv of the exec that succeeded, not of the failed attempts of a PATH search', async () => {
     const records = monitor.ebpf!.stats.records;
     const run = await runIn(watched.procs, [
