@@ -123,7 +123,7 @@ export class DnsServer implements DnsServerHandle {
     // process may hold it for TCP. Try a few fresh UDP ports for one both can share (one port
     // is what a person types into dig), then settle for separate ones: cordon redirects each
     // transport to its own port anyway.
-    const attempts = this.opts.port === 0 ? SHARED_PORT_ATTEMPTS : 1;
+    const closeUdp = () => new Promise<void>((resolve) => this.udp.close(() => resolve()));
     for (let attempt = 1; ; attempt++) {
       await this.bindUdp();
       this.tcp = net.createServer((sock) => this.serveTcp(sock));
@@ -132,12 +132,15 @@ export class DnsServer implements DnsServerHandle {
         await this.listenTcp(this.udpPort);
         break;
       } catch (error) {
-        if (this.opts.port === 0 && attempt >= attempts) {
+        if (this.opts.port !== 0) {
+          await closeUdp(); // a fixed port taken for TCP: fail, holding nothing
+          throw error;
+        }
+        if (attempt >= SHARED_PORT_ATTEMPTS) {
           await this.listenTcp(0);
           break;
         }
-        await new Promise<void>((resolve) => this.udp.close(() => resolve()));
-        if (this.opts.port !== 0) throw error;
+        await closeUdp();
       }
     }
     this.tcpPort = (this.tcp.address() as net.AddressInfo).port;

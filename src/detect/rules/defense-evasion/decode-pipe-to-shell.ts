@@ -24,7 +24,6 @@ function isDecoder(cmd: { name: string; args: readonly string[] }): boolean {
   return name === 'uudecode' || name === 'rev';
 }
 
-/** A shell or interpreter reading its program from stdin. */
 const EVAL_DECODE =
   /\b(eval|source|exec)\b[^;|]*\$\([^)]*\b(base64|base32|xxd|openssl)\b[^)]*(-d|--decode|-r)/;
 const CODE_DECODE = /(b64decode|base64_decode|decode64|Buffer\.from\([^)]*base64|unpack\(["']m)/;

@@ -50,12 +50,9 @@ export const gpuDiscovery = defineRule({
       !!c && /^(grep|egrep)$/.test(c.name) && c.args.some((a) => GPU_PATTERN.test(a));
     const top = commandsOf(event.argv)[0];
     const siblings = () => state.siblings(event.pid, 2_000);
-    if (gpuGrep(top) && siblings().some((p) => p.argv[0]?.endsWith('lspci'))) {
-      return execHit(event, 'GPU discovery with lspci | grep', { tool: 'lspci' });
-    }
-    if (top?.name === 'lspci' && siblings().some((p) => gpuGrep(commandsOf(p.argv)[0]))) {
-      return execHit(event, 'GPU discovery with lspci | grep', { tool: 'lspci' });
-    }
-    return null;
+    const piped =
+      (gpuGrep(top) && siblings().some((p) => p.argv[0]?.endsWith('lspci'))) ||
+      (top?.name === 'lspci' && siblings().some((p) => gpuGrep(commandsOf(p.argv)[0])));
+    return piped ? execHit(event, 'GPU discovery with lspci | grep', { tool: 'lspci' }) : null;
   },
 });
