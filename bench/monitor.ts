@@ -33,6 +33,8 @@ export interface MonitorOverheadResult {
   /** Median CPU ms per monitored build spent by bpftrace and by this (cordon's) process. */
   bpftraceCpuMs: number;
   cordonCpuMs: number;
+  /** Median CPU ms this process spends per unmonitored build (starting make and waiting). */
+  cordonCpuOffMs: number;
 }
 
 function generateProject(dir: string, files: number): void {
@@ -124,12 +126,14 @@ export async function benchMonitorOverhead(
     const offRunsMs: number[] = [];
     const onRunsMs: number[] = [];
     const cpu = { buildOff: [] as number[], buildOn: [] as number[], bpf: [] as number[] };
-    const own: number[] = [];
+    const own = { off: [] as number[], on: [] as number[] };
     let lines = 0;
     for (let i = 0; i < runs; i++) {
       let before = cgroupCpuMs(cgroup);
+      let ownBefore = ownCpuMs();
       offRunsMs.push(await timedBuild(dir, procs));
       cpu.buildOff.push(cgroupCpuMs(cgroup) - before);
+      own.off.push(ownCpuMs() - ownBefore);
 
       const monitor = Monitor.start({ bus });
       const unwatch = await monitor.watch({
@@ -143,12 +147,13 @@ export async function benchMonitorOverhead(
       }
       const bpfPid = monitor.ebpf?.pid;
       before = cgroupCpuMs(cgroup);
-      const [bpfBefore, ownBefore] = [pidCpuMs(bpfPid), ownCpuMs()];
+      const bpfBefore = pidCpuMs(bpfPid);
+      ownBefore = ownCpuMs();
       const linesBefore = monitor.ebpf?.stats.lines ?? 0;
       onRunsMs.push(await timedBuild(dir, procs));
       cpu.buildOn.push(cgroupCpuMs(cgroup) - before);
       cpu.bpf.push(pidCpuMs(bpfPid) - bpfBefore);
-      own.push(ownCpuMs() - ownBefore);
+      own.on.push(ownCpuMs() - ownBefore);
       lines += (monitor.ebpf?.stats.lines ?? 0) - linesBefore;
       await monitor.flush();
       unwatch();
@@ -169,7 +174,8 @@ export async function benchMonitorOverhead(
       buildCpuOffMs: Math.round(median(cpu.buildOff)),
       buildCpuOnMs: Math.round(median(cpu.buildOn)),
       bpftraceCpuMs: Math.round(median(cpu.bpf)),
-      cordonCpuMs: Math.round(median(own)),
+      cordonCpuMs: Math.round(median(own.on)),
+      cordonCpuOffMs: Math.round(median(own.off)),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { callerArgv } from './bpf-events.js';
+import { callerArgv, splitArgv } from './bpf-events.js';
 
 describe('argv of a #! script', () => {
   test.each([
@@ -21,5 +21,19 @@ describe('argv of a #! script', () => {
     [[], '/bin/true'],
   ])('%j of %s is left as it is', (kernel, filename) => {
     expect(callerArgv(kernel, filename)).toEqual(kernel);
+  });
+});
+
+describe('argv area', () => {
+  test.each([
+    ['ls\0-la\0', ['ls', '-la']],
+    ['a\0\0b\0', ['a', '', 'b']], // an empty argument stays
+    ['\0', ['']],
+    ['', []],
+    ['sh\0-c\0echo a\tb\\x00\0', ['sh', '-c', 'echo a\tb\\x00']],
+    ['xmrig\0--url=stratum+tc', ['xmrig', '--url=stratum+tc']], // cut short: the last one cut
+    ['caf\xc3\xa9\0', ['café']],
+  ])('%j', (area, expected) => {
+    expect(splitArgv(Buffer.from(area, 'latin1'))).toEqual(expected);
   });
 });

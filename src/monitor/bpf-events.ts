@@ -37,9 +37,24 @@ export function callerArgv(argv: string[], filename: string): string[] {
   return argv;
 }
 
+/**
+ * The strings of an argv area (each NUL-terminated, as the kernel lays them out). An area cut
+ * short (longer than the kernel side sends) ends with its last string cut.
+ */
+export function splitArgv(area: Buffer): string[] {
+  const argv: string[] = [];
+  let start = 0;
+  for (let nul = area.indexOf(0); nul >= 0; nul = area.indexOf(0, start)) {
+    argv.push(area.toString('utf8', start, nul));
+    start = nul + 1;
+  }
+  if (start < area.length) argv.push(area.toString('utf8', start));
+  return argv;
+}
+
 export class BpfEventTranslator {
-  /** argv printed just before each exec line, keyed by the thread that called execve. */
-  private readonly pendingArgv = new Map<number, string[]>();
+  /** argv chunks printed just before each exec line, keyed by the thread that called execve. */
+  private readonly pendingArgv = new Map<number, Buffer[]>();
   /** Executable of each live watched pid, for file and syscall events. */
   private readonly exeOf = new Map<number, string>();
   /**
@@ -78,12 +93,14 @@ export class BpfEventTranslator {
       return;
     }
     switch (rec.t) {
-      case 'arg': {
+      case 'argv-chunk': {
         if (rec.index === 0 || !this.pendingArgv.has(rec.tid)) {
           if (this.pendingArgv.size > MAX_TRACKED) this.pendingArgv.clear();
           this.pendingArgv.set(rec.tid, []);
         }
-        this.pendingArgv.get(rec.tid)![rec.index] = rec.value;
+        const chunks = this.pendingArgv.get(rec.tid)!;
+        // A chunk lost in the kernel's buffer ends the argv there: later ones would be misplaced.
+        if (rec.index === chunks.length) chunks.push(rec.bytes);
         return;
       }
       case 'exec':
@@ -109,7 +126,8 @@ export class BpfEventTranslator {
   }
 
   private exec(watch: WatchEntry, rec: Extract<BpfRecord, { t: 'exec' }>): void {
-    const argv = this.pendingArgv.get(rec.oldPid) ?? this.pendingArgv.get(rec.pid);
+    const chunks = this.pendingArgv.get(rec.oldPid) ?? this.pendingArgv.get(rec.pid);
+    const argv = chunks && splitArgv(Buffer.concat(chunks));
     this.pendingArgv.delete(rec.oldPid);
     this.pendingArgv.delete(rec.pid);
     const name = rec.filename;

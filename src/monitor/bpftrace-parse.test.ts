@@ -5,7 +5,18 @@ import { ipv4, ipv6, parseLine, parsePrintf } from './bpftrace-parse.js';
 describe('bpftrace output parsing', () => {
   test.each([
     ['M\t42', { t: 'sync', pid: 42 }],
-    ['A\t25\t7\t1\ttwo\twords', { t: 'arg', cgroupId: 25, tid: 7, index: 1, value: 'two\twords' }],
+    [
+      // "a\tb\0\\x00\0": a tab, a NUL and a literal backslash are each one escaped byte.
+      'A\t25\t7\t1\t\\x61\\x09\\x62\\x00\\x5c\\x78\\x30\\x30\\x00',
+      {
+        t: 'argv-chunk',
+        cgroupId: 25,
+        tid: 7,
+        index: 1,
+        bytes: Buffer.from('a\tb\0\\x00\0', 'latin1'),
+      },
+    ],
+    ['A\t25\t7\t0\t', { t: 'argv-chunk', cgroupId: 25, tid: 7, index: 0, bytes: Buffer.alloc(0) }],
     [
       'E\t25\t7\t6\t1000\t7\t1\t2\t6\t/bin/my\ttool',
       {
@@ -87,6 +98,9 @@ describe('bpftrace output parsing', () => {
       'E\t25\t7\t6\t1000\t7\t1\t2\t/bin/true', // a stdio code short
       'E\t25\t7\t6\t1000\t7\t1\t9\t0\t/bin/true', // no such stdio kind
       'F\t1\t2\t9\t0\t0\t/x',
+      'A\t25\t7\t0\tplain text', // argv comes as %rx only
+      'A\t25\t7\t0\t\\x6', // a byte cut short
+      'A\t25\t7\t0\t\\x6g',
       '{not json',
       '{"type":"printf"}',
     ]) {

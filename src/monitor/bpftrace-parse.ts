@@ -9,7 +9,8 @@ export type BpfRecord =
   | { t: 'attached'; probes: number }
   | { t: 'lost'; events: number }
   | { t: 'sync'; pid: number }
-  | { t: 'arg'; cgroupId: number; tid: number; index: number; value: string }
+  /** Bytes `index * ARGV_CHUNK` on of an exec's argv area (NUL-terminated strings). */
+  | { t: 'argv-chunk'; cgroupId: number; tid: number; index: number; bytes: Buffer }
   | {
       t: 'exec';
       cgroupId: number;
@@ -78,6 +79,9 @@ function fields(data: string, n: number): string[] | null {
   return out;
 }
 
+/** bpftrace's `%rx`: every byte as `\xNN`. */
+const HEX_BYTES = /^(?:\\x[0-9a-f]{2})*$/;
+
 function num(s: string | undefined): number {
   return s === undefined ? NaN : Number(s);
 }
@@ -94,8 +98,10 @@ export function parsePrintf(data: string): BpfRecord | null {
       return { t: 'sync', pid: num(data.slice(2)) };
     case 'A\t': {
       const f = fields(data, 5);
-      if (!f) return null;
-      return { t: 'arg', cgroupId: num(f[1]), tid: num(f[2]), index: num(f[3]), value: f[4] ?? '' };
+      const hex = f?.[4] ?? '';
+      if (!f || !HEX_BYTES.test(hex)) return null;
+      const bytes = Buffer.from(hex.replaceAll('\\x', ''), 'hex');
+      return { t: 'argv-chunk', cgroupId: num(f[1]), tid: num(f[2]), index: num(f[3]), bytes };
     }
     case 'E\t': {
       const f = fields(data, 10);

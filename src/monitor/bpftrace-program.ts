@@ -4,7 +4,8 @@
  * string always last so that tabs inside it cannot shift the fields.
  *
  *   M pid                                   sync marker (an exec of the marker program, any cgroup)
- *   A cg tid idx arg                        one argv element of a successful exec (tid: oldPid)
+ *   A cg tid idx hex                        chunk idx of a successful exec's argv area (tid: oldPid):
+ *                                           up to ARGV_CHUNK bytes, each as \xNN (see argvChunks)
  *   E cg pid ppid uid oldPid s0 s1 s2 filename
  *                                           exec done (sched_process_exec); s0..s2: what fds 0..2
  *                                           are (STDIO_KINDS), read from the new image's fd table
@@ -176,8 +177,18 @@ function stdioKind(fd: number): string {
   }`;
 }
 
-/** argv elements reported per exec (the rest are left out). */
-const MAX_ARGS = 20;
+/**
+ * An exec's argv is sent as its argument area (`mm->arg_start..arg_end`, the NUL-terminated
+ * strings /proc/<pid>/cmdline shows) in chunks of this many bytes: a compiler's argv of 9 to 30
+ * elements fits one or two chunks, where one printf per element made two thirds of a build's
+ * lines. bpftrace's `%rx` prints every byte as `\xNN`, so NULs, tabs and backslashes inside
+ * arguments cannot be mistaken for each other.
+ */
+export const ARGV_CHUNK = 200;
+/** BPFTRACE_STRLEN: the longest string (path, argument) and buffer a printf carries. */
+export const BPFTRACE_STRLEN = ARGV_CHUNK;
+/** Chunks sent per exec: the first 4,000 bytes of argv (the rest is left out). */
+const MAX_ARGV_CHUNKS = 20;
 
 /** Write flags that make an open a write (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC). */
 export const WRITE_FLAGS = 0o1 | 0o2 | 0o100 | 0o1000;
@@ -271,19 +282,17 @@ export function buildProgram(options: ProgramOptions): string {
     ...(['rename', 'renameat', 'renameat2', 'chmod', 'fchmodat', 'fchmodat2', 'connect'] as const),
   ];
   // argv of a successful exec only, read from the new image: a PATH search (execvp) fails
-  // several times per command, and reading argv at syscall entry printed every attempt. The
-  // kernel has laid out argc and the argv pointers at the new stack's top (mm->start_stack);
-  // for a #! script they are the interpreter's (see callerArgv in bpf-events.ts).
+  // several times per command, and reading argv at syscall entry printed every attempt. For a #!
+  // script the area holds the interpreter's argv (see callerArgv in bpf-events.ts).
   return `tracepoint:sched:sched_process_exec /${watched}/ {
-  $sp = (uint64)curtask->mm->start_stack;
-  $argc = *uptr((uint64 *)$sp);
+  $as = (uint64)curtask->mm->arg_start;
+  $an = (uint64)curtask->mm->arg_end - $as;
   $i = (uint64)0;
-  unroll(${MAX_ARGS}) {
-    if ($i < $argc) {
-      $p = *uptr((uint64 *)($sp + 8 + $i * 8));
-      if ($p != 0) {
-        printf("A\\t%llu\\t%d\\t%d\\t%s\\n", cgroup, args->old_pid, $i, ${ustr('$p')});
-      }
+  unroll(${MAX_ARGV_CHUNKS}) {
+    if ($i * ${ARGV_CHUNK} < $an) {
+      $len = $an - $i * ${ARGV_CHUNK};
+      if ($len > ${ARGV_CHUNK}) { $len = ${ARGV_CHUNK}; }
+      printf("A\\t%llu\\t%d\\t%d\\t%rx\\n", cgroup, args->old_pid, $i, buf(uptr($as + $i * ${ARGV_CHUNK}), $len));
     }
     $i++;
   }

@@ -21,6 +21,7 @@ import { CordonError } from '../errors.js';
 import type { Attribution, EventBus } from '../events/index.js';
 import { BpfEventTranslator } from './bpf-events.js';
 import {
+  BPFTRACE_STRLEN,
   buildProgram,
   supportedArch,
   SYNC_COMM,
@@ -241,7 +242,7 @@ export class BpfMonitor {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env,
-        BPFTRACE_STRLEN: '200',
+        BPFTRACE_STRLEN: String(BPFTRACE_STRLEN),
         BPFTRACE_PERF_RB_PAGES: '256',
         BPFTRACE_MAP_KEYS_MAX: String(MAP_KEYS_MAX),
       },
