@@ -128,10 +128,10 @@ describe('bpftrace output parsing', () => {
 
   test('generates one program with the host cgroups excluded in every probe', () => {
     const text = buildProgram({ excludeCgroupIds: [1, 77], arch: 'x64', controlPid: 4242 });
-    expect(text.match(/tracepoint:/g)).toHaveLength(5);
-    expect(text.match(/cgroup != 1 && cgroup != 77/g)).toHaveLength(4);
+    expect(text.match(/tracepoint:/g)).toHaveLength(6);
+    expect(text.match(/cgroup != 1 && cgroup != 77/g)).toHaveLength(5);
     // Only watched cgroups pass; only cordon's own pread64 (17 on x64) changes the watch map.
-    expect(text.match(/@w\[cgroup\]/g)).toHaveLength(4);
+    expect(text.match(/@w\[cgroup\]/g)).toHaveLength(5);
     expect(text).toContain(`pid == 4242`);
     expect(text).toContain(`$id == 17 && args->args[3] >= ${WATCH_OFFSET}`);
     expect(() => buildProgram({ excludeCgroupIds: [1], arch: 'mips', controlPid: 1 })).toThrow();

@@ -103,7 +103,8 @@ export function parsePrintf(data: string): BpfRecord | null {
       const bytes = Buffer.from(hex.replaceAll('\\x', ''), 'hex');
       return { t: 'argv-chunk', cgroupId: num(f[1]), tid: num(f[2]), index: num(f[3]), bytes };
     }
-    case 'E\t': {
+    case 'E\t':
+    case 'N\t': {
       const f = fields(data, 10);
       const [stdin, stdout, stderr] = [f?.[6], f?.[7], f?.[8]].map(stdioKind);
       if (!f || !stdin || !stdout || !stderr) return null;

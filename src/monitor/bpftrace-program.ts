@@ -9,6 +9,9 @@
  *   E cg pid ppid uid oldPid s0 s1 s2 filename
  *                                           exec done (sched_process_exec); s0..s2: what fds 0..2
  *                                           are (STDIO_KINDS), read from the new image's fd table
+ *   N (as E)                                the same, for an exec that must be seen at once
+ *                                           (URGENT_TAGS): an image not run before since the
+ *                                           program started, or stdio on a network socket
  *   X cg pid exitCode                       a whole process exited (group_dead)
  *   F cg pid op ret flags path              file op at syscall exit (op: FILE_OPS; 5 = rename's new name)
  *   C cg pid ret 1 0 path                   connect to a unix socket, at syscall exit
@@ -18,7 +21,7 @@
  *
  * Syscalls are traced through the two raw_syscalls tracepoints rather than one tracepoint each:
  * bpftrace 0.17 spends about 0.2 s per probe compiling and attaching, so 40 probes took 8 s to
- * start on a loaded 2-core host, 5 probes take about 2 s.
+ * start on a loaded 2-core host, 6 probes take about 2 s.
  *
  * Cost: these probes run on every syscall of the host, so the common case must stay a few
  * compares. Only cgroups in the kernel map `@w` are traced: cordon adds and removes them with a
@@ -31,6 +34,14 @@
 import { isSoftwareTreePath } from './sensitive-paths.js';
 
 export const SYNC_COMM = 'cordon-sync';
+
+/**
+ * Lines the native reader hands to JS at once (see line-reader.ts); the others may wait a little.
+ * Urgent: sync markers, execs of a new image or with a socket on stdio (a dropped or renamed miner,
+ * a reverse shell), connects and the rare syscalls. Routine: what a build makes by the hundred
+ * (argv chunks, execs of images already run, exits, file operations).
+ */
+export const URGENT_TAGS = 'MNCSP';
 
 /** File op codes on `F` lines; 5 is the new name of a rename. */
 export const FILE_OPS = { open: 1, unlink: 2, rename: 3, chmod: 4 } as const;
@@ -296,8 +307,16 @@ export function buildProgram(options: ProgramOptions): string {
     }
     $i++;
   }
+}
+// A probe of its own for the rest (each has 512 bytes of stack); attached after the one above,
+// so it runs after it and the argv chunks come before their exec line.
+tracepoint:sched:sched_process_exec /${watched}/ {
 ${[0, 1, 2].map(stdioKind).join('\n')}
-  printf("E\\t%llu\\t%d\\t%d\\t%d\\t%d\\t%d\\t%d\\t%d\\t%s\\n", cgroup, pid, curtask->real_parent->tgid, uid, args->old_pid, $k0, $k1, $k2, str(args->filename));
+  // By the image's inode: a copy of a known binary under any name is new. A full map reads as
+  // new (urgent), never as seen.
+  $tag = (@img[(uint64)curtask->mm->exe_file->f_inode] == 0 || $k0 == 1 || $k1 == 1 || $k2 == 1) ? ${'N'.charCodeAt(0)} : ${'E'.charCodeAt(0)};
+  @img[(uint64)curtask->mm->exe_file->f_inode] = 1;
+  printf("%c\\t%llu\\t%d\\t%d\\t%d\\t%d\\t%d\\t%d\\t%d\\t%s\\n", $tag, cgroup, pid, curtask->real_parent->tgid, uid, args->old_pid, $k0, $k1, $k2, str(args->filename));
 }
 tracepoint:sched:sched_process_exit /args->group_dead && ${watched}/ {
   printf("X\\t%llu\\t%d\\t%d\\n", cgroup, pid, curtask->exit_code);

@@ -25,6 +25,7 @@ import {
   buildProgram,
   supportedArch,
   SYNC_COMM,
+  URGENT_TAGS,
   WATCH_COUNT,
   WATCH_OFFSET,
 } from './bpftrace-program.js';
@@ -68,6 +69,12 @@ export interface BpfCoverage {
  * reads again (~70 ms less CPU per bench build).
  */
 const READ_BATCH_MS = 20;
+/**
+ * How long a routine line (see URGENT_TAGS) may wait to be read with what follows it, when the
+ * native batch reader is built. A C build's lines then wake cordon five times a second, not every
+ * READ_BATCH_MS; an urgent line still waits READ_BATCH_MS at most.
+ */
+const ROUTINE_WAIT_MS = 200;
 /** How long an unwatched sandbox's events still publish: output already in the pipe. */
 const UNWATCH_GRACE_MS = 300;
 /** Keys per bpftrace map (BPFTRACE_MAP_KEYS_MAX, default 4096): bounds the traced cgroups. */
@@ -267,6 +274,7 @@ export class BpfMonitor {
           }
         },
         this.options.readBatchMs ?? READ_BATCH_MS,
+        { tags: URGENT_TAGS, maxWaitMs: ROUTINE_WAIT_MS },
       );
       createInterface({ input: child.stderr }).on('line', (line) => {
         if (/RLIMIT_MEMLOCK/.test(line)) return; // harmless on modern kernels

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, test, vi } from 'vitest';
-import { readLines } from './line-reader.js';
+import { loadBatchReader, readLines } from './line-reader.js';
 
 function linesOf(script: string, batchMs: number): Promise<{ lines: string[]; reads: number }> {
   const child = spawn('/bin/sh', ['-c', script], { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -86,5 +86,85 @@ describe('LineReader.drain', () => {
     expect(lines).toEqual([]);
     await new Promise((r) => setTimeout(r, 20));
     expect(lines).toEqual(['a', 'b']);
+  });
+});
+
+/** A bpftrace JSON printf line with `data` as its payload, as `printf` in sh writes it. */
+const printf = (data: string): string => `{"type": "printf", "data": "${data}"}`;
+
+describe.skipIf(!loadBatchReader())('readLines with the native batch reader', () => {
+  function start(script: string, maxWaitMs: number, batchMs = 20) {
+    const child = spawn('/bin/sh', ['-c', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const got: { line: string; at: number }[] = [];
+    const t0 = performance.now();
+    const reader = readLines(
+      child.stdout,
+      (line) => got.push({ line, at: performance.now() - t0 }),
+      batchMs,
+      {
+        tags: 'MN',
+        maxWaitMs,
+      },
+    );
+    const ended = new Promise((r) => child.stdout.once('end', r));
+    return { child, got, reader, ended };
+  }
+
+  test('holds routine lines back up to maxWaitMs, and hands an urgent one over at once', async () => {
+    // Routine lines every 10 ms for 0.3 s, then an urgent one, then quiet.
+    const routine = `for i in $(seq 1 30); do printf '%s\\n' '${printf('X\\t1')}'; sleep 0.01; done`;
+    const { got, ended } = start(
+      `${routine}; printf '%s\\n' '${printf('N\\turgent')}'; sleep 1.5`,
+      1000,
+    );
+    await vi.waitFor(() => expect(got.some((g) => g.line.includes('urgent'))).toBe(true), {
+      timeout: 3000,
+    });
+    const urgent = got.find((g) => g.line.includes('urgent'))!;
+    // The routine lines came with it, in order, and none before it: 30 lines in 0.3 s did not
+    // reach JS one batch at a time.
+    expect(got.map((g) => g.line)).toEqual([
+      ...Array.from({ length: 30 }, () => printf('X\\t1')),
+      printf('N\\turgent'),
+    ]);
+    // Written over 0.3 s, all handed over in the one go that brought the urgent line.
+    expect(urgent.at - got[0]!.at).toBeLessThan(20);
+    expect(urgent.at).toBeLessThan(900);
+    await ended;
+  });
+
+  test('routine lines alone arrive once the oldest has waited maxWaitMs', async () => {
+    const { got, ended } = start(`printf '%s\\n' '${printf('X\\t1')}'; sleep 2`, 300);
+    await vi.waitFor(() => expect(got).toHaveLength(1), { timeout: 2000 });
+    expect(got[0]!.at).toBeGreaterThanOrEqual(250);
+    expect(got[0]!.at).toBeLessThan(1500);
+    await ended;
+  });
+
+  test('anything that is not a printf (lost events, errors) is urgent', async () => {
+    const { got, ended } = start(
+      `printf '%s\\n' '{"type": "lost_events", "data": {"events": 3}}'; sleep 2`,
+      5000,
+    );
+    await vi.waitFor(() => expect(got).toHaveLength(1), { timeout: 1500 });
+    await ended;
+  });
+
+  test('drain hands over what the thread holds and what the pipe holds, at once', async () => {
+    const { got, reader, child } = start(
+      `printf '%s\\n' '${printf('X\\t1')}'; printf '%s\\n' '${printf('X\\t2')}'; sleep 3`,
+      10_000,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect(got).toHaveLength(0);
+    reader.drain();
+    expect(got.map((g) => g.line)).toEqual([printf('X\\t1'), printf('X\\t2')]);
+    child.kill();
+  });
+
+  test('the stream still ends, with a last unterminated line, after the thread saw its end', async () => {
+    const { got, ended } = start(`printf '%s\\n' '${printf('X\\t1')}'; printf 'tail'`, 10_000);
+    await ended;
+    expect(got.map((g) => g.line)).toEqual([printf('X\\t1'), 'tail']);
   });
 });

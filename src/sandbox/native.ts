@@ -7,7 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CordonError } from '../errors.js';
 
-export type NativeHelper = 'cordon-init' | 'cordon-launch' | 'orig_dst.node' | 'fast_spawn.node';
+export type NativeHelper =
+  'cordon-init' | 'cordon-launch' | 'orig_dst.node' | 'fast_spawn.node' | 'batch_reader.node';
 
 let packageRoot: string | undefined;
 

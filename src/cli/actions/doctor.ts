@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Monitor } from '../../monitor/index.js';
+import { loadBatchReader } from '../../monitor/line-reader.js';
 import { kernelRelayStatus } from '../../net/index.js';
 import {
   fastSpawnAvailable,
@@ -53,6 +54,7 @@ export function doctorChecks(): Check[] {
   const origDst = helper('orig_dst.node');
   const fastSpawn = helper('fast_spawn.node');
   const relay = kernelRelayStatus();
+  const batchReader = helper('batch_reader.node');
   const root = process.getuid?.() === 0;
   const cg = host.cgroup;
   return [
@@ -137,6 +139,17 @@ export function doctorChecks(): Check[] {
         ? 'allowed flows are relayed with splice(2) on a native thread'
         : (relay.reason ?? 'unavailable'),
       disables: 'the fast data path: allowed flows are piped through Node (several times slower)',
+      essential: false,
+    },
+    {
+      name: 'batch reader addon',
+      ok: batchReader.ok && loadBatchReader() !== null,
+      detail: batchReader.ok
+        ? loadBatchReader()
+          ? "bpftrace's output is read on a native thread"
+          : `${batchReader.detail} does not load`
+        : batchReader.detail,
+      disables: "cheap monitoring: bpftrace's output is read on the JS thread (more CPU per event)",
       essential: false,
     },
     {
