@@ -1,8 +1,11 @@
 /**
- * Containment latency, figure (9): from a miner's first stratum byte (the proxy's flow event) or
- * from the exec of a process named xmrig (the monitor's exec event) to the moment that process is
- * gone from /proc (or a zombie), with the real runtime: network cordon, eBPF monitor, detector,
- * default policy. Runs inside scripts/isolated.sh: it creates netns and veths.
+ * Containment latency, figure (9): from a miner's first stratum byte or from the exec of a process
+ * named xmrig to the moment that process is gone from /proc (or a zombie), with the real runtime:
+ * network cordon, eBPF monitor, detector, default policy. The start is taken inside the sandbox
+ * (bash's $EPOCHREALTIME, no process spawned) just before the script writes the stratum line or
+ * execs the miner, so the time the event took to reach cordon counts. The trigger event (the
+ * proxy's flow event, the monitor's exec event) only names the pid to watch. Runs inside
+ * scripts/isolated.sh: it creates netns and veths.
  */
 import { readFileSync } from 'node:fs';
 import type { CordonEvent } from '../src/events/index.js';
@@ -13,11 +16,12 @@ import { stats, type BenchOptions, type Row } from './harness.js';
 const STRATUM = '{"id":1,"method":"mining.subscribe","params":["xmrig/6.21"]}';
 const GIVE_UP_MS = 3000;
 
-// bash opens the socket, sends one stratum line, then becomes `sleep` holding it: one process
-// that does not exit on its own when the proxy closes the flow, so only the kill can end it.
-const STRATUM_MINER = `exec 3<>/dev/tcp/pool.rogue.test/3333; printf '%s\\n' '${STRATUM}' >&3; exec sleep 20`;
+// bash opens the socket, says when, sends one stratum line, then becomes `sleep` holding it: one
+// process that does not exit on its own when the proxy closes the flow, so only the kill can end it.
+const STRATUM_MINER = `exec 3<>/dev/tcp/pool.rogue.test/3333; echo $EPOCHREALTIME; printf '%s\\n' '${STRATUM}' >&3; exec sleep 20`;
 // The name is assembled at run time: bash's own argv must not say xmrig, or bash is killed first.
-const NAMED_MINER = 'n=xm; n=${n}rig; cp /bin/sleep /tmp/$n && exec /tmp/$n 20';
+const NAMED_MINER =
+  'n=xm; n=${n}rig; cp /bin/sleep /tmp/$n && echo $EPOCHREALTIME && exec /tmp/$n 20';
 
 const now = (): number => performance.timeOrigin + performance.now();
 
@@ -30,13 +34,14 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Resolves with ms from the event's ts until `pid` is gone (polled every millisecond). */
-function gone(pid: number, since: number): Promise<number | null> {
+/** Resolves with the time `pid` was seen gone (polled every millisecond), or null after GIVE_UP_MS. */
+function gone(pid: number): Promise<number | null> {
+  const since = now();
   return new Promise((resolve) => {
     const timer = setInterval(() => {
       if (!alive(pid)) {
         clearInterval(timer);
-        resolve(now() - since);
+        resolve(now());
       } else if (now() - since > GIVE_UP_MS) {
         clearInterval(timer);
         resolve(null);
@@ -45,15 +50,16 @@ function gone(pid: number, since: number): Promise<number | null> {
   });
 }
 
-type Trigger = (e: CordonEvent) => { pid: number; ts: number } | null;
+/** The pid to watch, from the event that says the miner started. */
+type Trigger = (e: CordonEvent) => number | null;
 
 const stratumTrigger: Trigger = (e) =>
   e.kind === 'net.flow' && e.phase === 'open' && e.protocol.startsWith('stratum') && e.pid
-    ? { pid: e.pid, ts: e.ts }
+    ? e.pid
     : null;
 
 const xmrigTrigger: Trigger = (e) =>
-  e.kind === 'process.exec' && e.exe.endsWith('/xmrig') ? { pid: e.pid, ts: e.ts } : null;
+  e.kind === 'process.exec' && e.exe.endsWith('/xmrig') ? e.pid : null;
 
 async function trial(
   rt: CordonRuntime,
@@ -61,17 +67,20 @@ async function trial(
   script: string,
   trigger: Trigger,
 ): Promise<number | null> {
-  let latency: Promise<number | null> | undefined;
+  let goneAt: Promise<number | null> | undefined;
   const off = rt.bus.subscribe(
     (e) => {
-      const hit = latency ? null : trigger(e);
-      if (hit) latency = gone(hit.pid, hit.ts);
+      const pid = goneAt ? null : trigger(e);
+      if (pid) goneAt = gone(pid);
     },
     { filter: (e) => e.sandboxId === sb.sandboxId },
   );
   try {
-    await sb.exec(['bash', '-c', script], { timeoutMs: 25_000 });
-    return latency ? await latency : null;
+    const result = await sb.exec(['bash', '-c', script], { timeoutMs: 25_000 });
+    // $EPOCHREALTIME: seconds since the epoch, with microseconds.
+    const startedAt = Number(result.stdout?.trim().split('\n')[0]) * 1000;
+    const end = goneAt ? await goneAt : null;
+    return end !== null && Number.isFinite(startedAt) ? end - startedAt : null;
   } finally {
     off();
   }

@@ -26,8 +26,23 @@ describe('bpftrace output parsing', () => {
         ppid: 6,
         uid: 1000,
         oldPid: 7,
+        urgent: false,
         stdio: { stdin: 'socket', stdout: 'unix', stderr: 'null' },
         filename: '/bin/my\ttool',
+      },
+    ],
+    [
+      'N\t25\t8\t6\t1000\t8\t4\t4\t4\t/tmp/xmrig',
+      {
+        t: 'exec',
+        cgroupId: 25,
+        pid: 8,
+        ppid: 6,
+        uid: 1000,
+        oldPid: 8,
+        urgent: true,
+        stdio: { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' },
+        filename: '/tmp/xmrig',
       },
     ],
     ['X\t25\t7\t256', { t: 'exit', cgroupId: 25, pid: 7, exitCode: 256 }],
@@ -128,10 +143,10 @@ describe('bpftrace output parsing', () => {
 
   test('generates one program with the host cgroups excluded in every probe', () => {
     const text = buildProgram({ excludeCgroupIds: [1, 77], arch: 'x64', controlPid: 4242 });
-    expect(text.match(/tracepoint:/g)).toHaveLength(6);
-    expect(text.match(/cgroup != 1 && cgroup != 77/g)).toHaveLength(5);
+    expect(text.match(/tracepoint:/g)).toHaveLength(7);
+    expect(text.match(/cgroup != 1 && cgroup != 77/g)).toHaveLength(6);
     // Only watched cgroups pass; only cordon's own pread64 (17 on x64) changes the watch map.
-    expect(text.match(/@w\[cgroup\]/g)).toHaveLength(5);
+    expect(text.match(/@w\[cgroup\]/g)).toHaveLength(6);
     expect(text).toContain(`pid == 4242`);
     expect(text).toContain(`$id == 17 && args->args[3] >= ${WATCH_OFFSET}`);
     expect(() => buildProgram({ excludeCgroupIds: [1], arch: 'mips', controlPid: 1 })).toThrow();

@@ -18,6 +18,8 @@ export type BpfRecord =
       ppid: number;
       uid: number;
       oldPid: number;
+      /** Tagged urgent in the kernel (`N`): read at once, not with the next batch. */
+      urgent: boolean;
       /** What fds 0..2 were at exec, read in the kernel. */
       stdio: { stdin: FdKind; stdout: FdKind; stderr: FdKind };
       filename: string;
@@ -115,6 +117,7 @@ export function parsePrintf(data: string): BpfRecord | null {
         ppid: num(f[3]),
         uid: num(f[4]),
         oldPid: num(f[5]),
+        urgent: tag === 'N\t',
         stdio: { stdin, stdout, stderr },
         filename: f[9] ?? '',
       };

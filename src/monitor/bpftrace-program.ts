@@ -10,8 +10,8 @@
  *                                           exec done (sched_process_exec); s0..s2: what fds 0..2
  *                                           are (STDIO_KINDS), read from the new image's fd table
  *   N (as E)                                the same, for an exec that must be seen at once
- *                                           (URGENT_TAGS): an image not run before since the
- *                                           program started, or stdio on a network socket
+ *                                           (URGENT_TAGS): an image from outside the host's
+ *                                           software trees, or stdio on a network socket
  *   X cg pid exitCode                       a whole process exited (group_dead)
  *   F cg pid op ret flags path              file op at syscall exit (op: FILE_OPS; 5 = rename's new name)
  *   C cg pid ret 1 0 path                   connect to a unix socket, at syscall exit
@@ -37,11 +37,18 @@ export const SYNC_COMM = 'cordon-sync';
 
 /**
  * Lines the native reader hands to JS at once (see line-reader.ts); the others may wait a little.
- * Urgent: sync markers, execs of a new image or with a socket on stdio (a dropped or renamed miner,
- * a reverse shell), connects and the rare syscalls. Routine: what a build makes by the hundred
+ * Urgent: sync markers, execs from outside the host's software or with a socket on stdio (a dropped
+ * or renamed miner, a reverse shell), connects and the rare syscalls. Routine: what a build makes by the hundred
  * (argv chunks, execs of images already run, exits, file operations).
  */
 export const URGENT_TAGS = 'MNCSP';
+
+/**
+ * An exec is routine (`E`) when its file name starts with one of these and has no `/.` in it, and
+ * no network socket is on its stdio; any other exec is urgent (`N`). These trees are bound
+ * read-only into every sandbox. At most 8 bytes each: they are compared as one word.
+ */
+export const HOST_SOFTWARE_PREFIXES = ['/usr/', '/bin/', '/sbin/', '/lib'] as const;
 
 /** File op codes on `F` lines; 5 is the new name of a rename. */
 export const FILE_OPS = { open: 1, unlink: 2, rename: 3, chmod: 4 } as const;
@@ -308,14 +315,22 @@ export function buildProgram(options: ProgramOptions): string {
     $i++;
   }
 }
-// A probe of its own for the rest (each has 512 bytes of stack); attached after the one above,
-// so it runs after it and the argv chunks come before their exec line.
+// Urgent unless the image is the host's own software, which a sandbox cannot write to (bound
+// read-only): a miner dropped anywhere else, or a copy of a host binary, is. A probe of its own,
+// as the next one is (each has 512 bytes of stack); they run in this order.
+// The name is read from the new image (AT_EXECFN, just above the environment strings), as words.
+tracepoint:sched:sched_process_exec /${watched}/ {
+  $fn = (uint64)curtask->mm->env_end;
+  $w = (uint64)*uptr((uint64 *)$fn);
+  if ((${HOST_SOFTWARE_PREFIXES.map((p) => `($w & 0x${'ff'.repeat(p.length)}) == ${wordOf(p)}`).join(' || ')}) && !strcontains(${ustr('$fn')}, "/.")) {
+    @hostImage[tid] = 1;
+  }
+}
 tracepoint:sched:sched_process_exec /${watched}/ {
 ${[0, 1, 2].map(stdioKind).join('\n')}
-  // By the image's inode: a copy of a known binary under any name is new. A full map reads as
-  // new (urgent), never as seen.
-  $tag = (@img[(uint64)curtask->mm->exe_file->f_inode] == 0 || $k0 == 1 || $k1 == 1 || $k2 == 1) ? ${'N'.charCodeAt(0)} : ${'E'.charCodeAt(0)};
-  @img[(uint64)curtask->mm->exe_file->f_inode] = 1;
+  $tag = ${'N'.charCodeAt(0)};
+  if (@hostImage[tid] && $k0 != 1 && $k1 != 1 && $k2 != 1) { $tag = ${'E'.charCodeAt(0)}; }
+  delete(@hostImage[tid]);
   printf("%c\\t%llu\\t%d\\t%d\\t%d\\t%d\\t%d\\t%d\\t%d\\t%s\\n", $tag, cgroup, pid, curtask->real_parent->tgid, uid, args->old_pid, $k0, $k1, $k2, str(args->filename));
 }
 tracepoint:sched:sched_process_exit /args->group_dead && ${watched}/ {

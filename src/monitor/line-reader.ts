@@ -4,7 +4,7 @@
  * wake-ups (each a read, a callback, a fresh buffer) cost more than parsing what they bring.
  *
  * With `urgent` (and the native batch reader built), a native thread reads the pipe (at once after
- * a quiet spell, then every `batchMs` while lines keep coming) and hands lines to JS only when an
+ * a quiet spell, then every `nativeBatchMs` while lines keep coming) and hands lines to JS only when an
  * urgent one came (see UrgentLines) or the oldest has waited `maxWaitMs`: a busy stream of routine
  * lines wakes the JS thread a few times a second instead of every `batchMs`. Without it, while
  * lines keep coming (a read within `2 * batchMs` of the previous one), the stream stops reading
@@ -36,6 +36,11 @@ export interface UrgentLines {
   tags: string;
   /** How long other lines may wait in the native reader before JS is called for them. */
   maxWaitMs: number;
+  /**
+   * How long the native thread lets a burst gather between reads (default: `batchMs`). Its
+   * wake-ups are cheap, and an urgent line waits this long at most while lines keep coming.
+   */
+  nativeBatchMs?: number;
 }
 
 interface BatchReaderAddon {
@@ -149,7 +154,8 @@ export function readLines(
       stream.resume();
       pipe.readStart();
     };
-    const reader = native.start(fd, urgent.tags, batchMs, urgent.maxWaitMs, take);
+    const gather = urgent.nativeBatchMs ?? batchMs;
+    const reader = native.start(fd, urgent.tags, gather, urgent.maxWaitMs, take);
     stream.once('close', () => native.stop(reader));
     stream.on('end', () => {
       const last = rest + decoder.end();

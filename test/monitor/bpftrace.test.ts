@@ -2,7 +2,15 @@
  * The eBPF monitor against real bpftrace: one bpftrace for the whole file, processes run inside
  * throwaway cgroup2 directories, events asserted on the bus.
  */
-import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  mkdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,6 +110,37 @@ describe.skipIf(skip)(`eBPF monitor (skipped when unavailable: ${why || 'availab
     const cut = ofPid('process.exec', huge.pid).find((e) => e.source === 'ebpf')?.argv;
     // 4,000 bytes: "/bin/true\0" (10), 3,000 a's and their NUL, then 989 b's.
     expect(cut).toEqual(['/bin/true', 'a'.repeat(3000), 'b'.repeat(989)]);
+  });
+
+  test("tags an exec urgent when its image is not the host's software or its stdio is a network socket", async () => {
+    const server = createServer((sock) => sock.resume());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const copy = join(tmp, 'true-copy');
+    copyFileSync('/bin/true', copy);
+    chmodSync(copy, 0o755);
+    const urgentAfter = async (argv: string[]): Promise<number> => {
+      await monitor.flush();
+      const before = monitor.ebpf!.stats.urgentExecs;
+      await runIn(watched.procs, argv);
+      await monitor.flush();
+      return monitor.ebpf!.stats.urgentExecs - before;
+    };
+    try {
+      expect(await urgentAfter(['/bin/true'])).toBe(0);
+      expect(await urgentAfter(['/usr/bin/true'])).toBe(0);
+      expect(await urgentAfter([copy])).toBe(1); // a copy of a host binary, under any name
+      expect(await urgentAfter(['/usr/../' + copy.slice(1)])).toBe(1); // no way out of /usr
+      expect(
+        await urgentAfter([
+          '/usr/bin/python3',
+          '-c',
+          `import socket, os; s = socket.create_connection(('127.0.0.1', ${port})); os.dup2(s.fileno(), 0); os.execv('/bin/true', ['true'])`,
+        ]),
+      ).toBe(1); // python3 is routine, the true it becomes with a socket on stdin is not
+    } finally {
+      server.close();
+    }
   });
 
   test('reads what stdio is from the kernel at exec: network or unix socket, pipe, /dev/null, file, closed', async () => {
