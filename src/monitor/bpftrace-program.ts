@@ -5,7 +5,7 @@
  *
  *   M pid                                   sync marker (an exec of the marker program, any cgroup)
  *   A cg tid idx hex                        chunk idx of a successful exec's argv area (tid: oldPid):
- *                                           up to ARGV_CHUNK bytes, each as \xNN (see argvChunks)
+ *                                           up to ARGV_CHUNK bytes, each as \xNN
  *   E cg pid ppid uid oldPid s0 s1 s2 filename
  *                                           exec done (sched_process_exec); s0..s2: what fds 0..2
  *                                           are (STDIO_KINDS), read from the new image's fd table
@@ -21,7 +21,7 @@
  *
  * Syscalls are traced through the two raw_syscalls tracepoints rather than one tracepoint each:
  * bpftrace 0.17 spends about 0.2 s per probe compiling and attaching, so 40 probes took 8 s to
- * start on a loaded 2-core host, 6 probes take about 2 s.
+ * start on a loaded 2-core host, 7 probes take about 2 s.
  *
  * Cost: these probes run on every syscall of the host, so the common case must stay a few
  * compares. Only cgroups in the kernel map `@w` are traced: cordon adds and removes them with a
@@ -37,9 +37,9 @@ export const SYNC_COMM = 'cordon-sync';
 
 /**
  * Lines the native reader hands to JS at once (see line-reader.ts); the others may wait a little.
- * Urgent: sync markers, execs from outside the host's software or with a socket on stdio (a dropped
- * or renamed miner, a reverse shell), connects and the rare syscalls. Routine: what a build makes by the hundred
- * (argv chunks, execs of images already run, exits, file operations).
+ * Urgent: sync markers, execs from outside the host's software or with a socket on stdio (a
+ * dropped or renamed miner, a reverse shell), connects and the rare syscalls. Routine: what a
+ * build makes by the hundred (argv chunks, execs of host programs, exits, file operations).
  */
 export const URGENT_TAGS = 'MNCSP';
 
@@ -316,9 +316,9 @@ export function buildProgram(options: ProgramOptions): string {
   }
 }
 // Urgent unless the image is the host's own software, which a sandbox cannot write to (bound
-// read-only): a miner dropped anywhere else, or a copy of a host binary, is. A probe of its own,
-// as the next one is (each has 512 bytes of stack); they run in this order.
-// The name is read from the new image (AT_EXECFN, just above the environment strings), as words.
+// read-only): a miner dropped anywhere else, or a copy of a host binary, is. The name is read
+// from the new image (AT_EXECFN, just above the environment strings) as words. Three probes on
+// one tracepoint, as each has 512 bytes of stack; they run in this order.
 tracepoint:sched:sched_process_exec /${watched}/ {
   $fn = (uint64)curtask->mm->env_end;
   $w = (uint64)*uptr((uint64 *)$fn);

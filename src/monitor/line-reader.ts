@@ -4,14 +4,14 @@
  * wake-ups (each a read, a callback, a fresh buffer) cost more than parsing what they bring.
  *
  * With `urgent` (and the native batch reader built), a native thread reads the pipe (at once after
- * a quiet spell, then every `nativeBatchMs` while lines keep coming) and hands lines to JS only when an
- * urgent one came (see UrgentLines) or the oldest has waited `maxWaitMs`: a busy stream of routine
- * lines wakes the JS thread a few times a second instead of every `batchMs`. Without it, while
- * lines keep coming (a read within `2 * batchMs` of the previous one), the stream stops reading
- * and a timer reads the pipe every `batchMs` instead, until it finds the pipe empty and hands it
- * back. Either way a line after a quiet spell that must be seen at once is read at once, and
- * `drain()` reads what the pipe holds at once (the monitor does at each step boundary, so a late
- * line is never attributed to the next step). Where the stream has no pipe handle to stop (a
+ * a quiet spell, then every `nativeBatchMs` while lines keep coming) and hands lines to JS only
+ * when an urgent one came (see UrgentLines) or the oldest has waited `maxWaitMs`: a busy stream of
+ * routine lines wakes the JS thread a few times a second instead of every `batchMs`. Without it,
+ * while lines keep coming (a read within `2 * batchMs` of the previous one), the stream stops
+ * reading and a timer reads the pipe every `batchMs` instead, until it finds the pipe empty and
+ * hands it back. Either way a line after a quiet spell that must be seen at once is read at once,
+ * and `drain()` reads what the pipe holds at once (the monitor does at each step boundary, so a
+ * late line is never attributed to the next step). Where the stream has no pipe handle to stop (a
  * plain stream), lines are read as data comes.
  */
 import { readSync } from 'node:fs';
@@ -116,6 +116,11 @@ export function readLines(
     }
     rest = text.slice(start);
   };
+  const passLast = (): void => {
+    const last = rest + decoder.end();
+    rest = '';
+    if (last) onLine(last);
+  };
   /** Feeds what the pipe holds now (up to DRAIN_LIMIT); returns the bytes read (0: empty or ended). */
   const readNow = (): number => {
     const fd = pipe?.fd;
@@ -157,11 +162,7 @@ export function readLines(
     const gather = urgent.nativeBatchMs ?? batchMs;
     const reader = native.start(fd, urgent.tags, gather, urgent.maxWaitMs, take);
     stream.once('close', () => native.stop(reader));
-    stream.on('end', () => {
-      const last = rest + decoder.end();
-      rest = '';
-      if (last) onLine(last);
-    });
+    stream.on('end', passLast);
     return { drain: take };
   }
   // While lines keep coming, a timer reads the pipe straight into one buffer: the stream's way
@@ -188,11 +189,7 @@ export function readLines(
     handle.readStop();
     setTimeout(poll, batchMs);
   });
-  stream.on('end', () => {
-    const last = rest + decoder.end();
-    rest = '';
-    if (last) onLine(last);
-  });
+  stream.on('end', passLast);
   return {
     drain(): void {
       // Nothing is lost or reordered: libuv hands over each read at once, so whatever it read
