@@ -182,8 +182,13 @@ load average at the end of the run: ${m.loadAverage.join(', ')}. Mode: ${r.mode}
   Python client and in-process (\`Sandbox.exec\`) for comparison; creates are 200 (60) sandboxes
   through the API, 4 at a time, then destroyed.
 - Containment: the real runtime (network cordon, eBPF monitor, detector, strict policy); time from
-  the proxy's flow event of a stratum line (or the monitor's exec event of \`xmrig\`) to the process
-  being gone from /proc, polled every millisecond.
+  just before the script in the sandbox writes a stratum line (or execs \`xmrig\`), taken there with
+  bash's \`$EPOCHREALTIME\`, to the process being gone from /proc, polled every millisecond. The
+  proxy's flow event (or the monitor's exec event) only names the pid to watch.
+- Monitor overhead: a generated C project (40 files) built with \`make -j2\` in a throwaway cgroup,
+  9 builds without and 9 with the eBPF monitor watching that cgroup, alternating (the monitor
+  starts before and stops after each monitored build); medians of wall time, and the CPU of the
+  build's cgroup, of bpftrace and of the bench's own process (cordon) per build.
 - Proxy: a Node upstream (its own process, on the host's loopback) sends 1 GiB (256 MiB with
   \`--short\`) to a Node client in a sandbox netns, through cordon's transparent proxy (an allowed
   name mapped by \`network.hosts\`), and the same transfer over a plain veth pair without cordon
