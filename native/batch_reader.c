@@ -125,7 +125,14 @@ static void *loop(void *arg) {
     if (done) return NULL;
     struct pollfd fds[2] = {{.fd = r->fd, .events = POLLIN}, {.fd = r->stopfd, .events = POLLIN}};
     int ready = poll(fds, 2, timeout);
-    if (ready < 0 && errno != EINTR) return NULL;
+    if (ready < 0 && errno != EINTR) {
+      /* Say so: JS then reads the stream itself (see line-reader.ts). */
+      pthread_mutex_lock(&r->lock);
+      r->read_error = errno;
+      notify(r);
+      pthread_mutex_unlock(&r->lock);
+      return NULL;
+    }
     if (fds[1].revents) return NULL;
     pthread_mutex_lock(&r->lock);
     size_t got = fds[0].revents ? read_available(r) : 0;

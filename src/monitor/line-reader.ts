@@ -155,7 +155,9 @@ export function readLines(
       ended = true;
       native.stop(reader);
       if (stream.destroyed) return;
-      // The stream reads its end of file (nothing else is left) and ends as it would have.
+      // The stream reads its end of file and ends as it would have. Should the thread have
+      // stopped on an error instead, the stream goes on with whatever still comes.
+      stream.on('data', feed);
       stream.resume();
       pipe.readStart();
     };
