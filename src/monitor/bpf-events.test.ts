@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { callerArgv, splitArgv } from './bpf-events.js';
+import { callerArgv } from './bpf-events.js';
+import { splitArgv } from './proc-facts.js';
 
 describe('argv of a #! script', () => {
   test.each([

@@ -7,7 +7,7 @@ import { constants } from 'node:os';
 import { basename } from 'node:path';
 import type { EventBus, NewEvent } from '../events/index.js';
 import type { BpfRecord } from './bpftrace-parse.js';
-import { argv0Mismatch, readArgv, readCwd, readExe, readStatus } from './proc-facts.js';
+import { argv0Mismatch, readArgv, readCwd, readExe, readStatus, splitArgv } from './proc-facts.js';
 import { absolutize, matchSensitive } from './sensitive-paths.js';
 import type { WatchEntry, WatchRegistry } from './watch-registry.js';
 
@@ -34,21 +34,6 @@ export function callerArgv(argv: string[], filename: string): string[] {
       return [filename, ...argv.slice(at + 1)];
     }
   }
-  return argv;
-}
-
-/**
- * The strings of an argv area (each NUL-terminated, as the kernel lays them out). An area cut
- * short (longer than the kernel side sends) ends with its last string cut.
- */
-export function splitArgv(area: Buffer): string[] {
-  const argv: string[] = [];
-  let start = 0;
-  for (let nul = area.indexOf(0); nul >= 0; nul = area.indexOf(0, start)) {
-    argv.push(area.toString('utf8', start, nul));
-    start = nul + 1;
-  }
-  if (start < area.length) argv.push(area.toString('utf8', start));
   return argv;
 }
 

@@ -42,12 +42,28 @@ export function readCwd(pid: number): string | undefined {
   return tryLink(`/proc/${pid}/cwd`);
 }
 
+/**
+ * The strings of an argv area (each NUL-terminated, as the kernel lays them out: what
+ * /proc/<pid>/cmdline shows and what the eBPF monitor sends). An area cut short ends with its last
+ * string cut.
+ */
+export function splitArgv(area: Buffer): string[] {
+  const argv: string[] = [];
+  let start = 0;
+  for (let nul = area.indexOf(0); nul >= 0; nul = area.indexOf(0, start)) {
+    argv.push(area.toString('utf8', start, nul));
+    start = nul + 1;
+  }
+  if (start < area.length) argv.push(area.toString('utf8', start));
+  return argv;
+}
+
 export function readArgv(pid: number): string[] | undefined {
-  const raw = tryRead(`/proc/${pid}/cmdline`);
-  if (raw === undefined) return undefined;
-  const parts = raw.split('\0');
-  if (parts.at(-1) === '') parts.pop();
-  return parts;
+  try {
+    return splitArgv(readFileSync(`/proc/${pid}/cmdline`));
+  } catch {
+    return undefined;
+  }
 }
 
 export interface ProcStatus {

@@ -55,6 +55,7 @@ export function doctorChecks(): Check[] {
   const fastSpawn = helper('fast_spawn.node');
   const relay = kernelRelayStatus();
   const batchReader = helper('batch_reader.node');
+  const batchReaderLoads = batchReader.ok && loadBatchReader() !== null;
   const root = process.getuid?.() === 0;
   const cg = host.cgroup;
   return [
@@ -143,12 +144,12 @@ export function doctorChecks(): Check[] {
     },
     {
       name: 'batch reader addon',
-      ok: batchReader.ok && loadBatchReader() !== null,
-      detail: batchReader.ok
-        ? loadBatchReader()
-          ? "bpftrace's output is read on a native thread"
-          : `${batchReader.detail} does not load`
-        : batchReader.detail,
+      ok: batchReaderLoads,
+      detail: batchReaderLoads
+        ? "bpftrace's output is read on a native thread"
+        : batchReader.ok
+          ? `${batchReader.detail} does not load`
+          : batchReader.detail,
       disables: "cheap monitoring: bpftrace's output is read on the JS thread (more CPU per event)",
       essential: false,
     },
