@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { buildProgram, WATCH_OFFSET } from './bpftrace-program.js';
+import { buildProgram, type SyscallFields, WATCH_OFFSET } from './bpftrace-program.js';
 import { ipv4, ipv6, parseLine, parsePrintf } from './bpftrace-parse.js';
 
 describe('bpftrace output parsing', () => {
@@ -141,14 +141,37 @@ describe('bpftrace output parsing', () => {
     expect(ipv6('0', String(1n << 56n))).toBe('::1');
   });
 
-  test('generates one program with the host cgroups excluded in every probe', () => {
-    const text = buildProgram({ excludeCgroupIds: [1, 77], arch: 'x64', controlPid: 4242 });
-    expect(text.match(/tracepoint:/g)).toHaveLength(7);
-    expect(text.match(/cgroup != 1 && cgroup != 77/g)).toHaveLength(6);
-    // Only watched cgroups pass; only cordon's own pread64 (17 on x64) changes the watch map.
-    expect(text.match(/@w\[cgroup\]/g)).toHaveLength(6);
-    expect(text).toContain(`pid == 4242`);
-    expect(text).toContain(`$id == 17 && args->args[3] >= ${WATCH_OFFSET}`);
-    expect(() => buildProgram({ excludeCgroupIds: [1], arch: 'mips', controlPid: 1 })).toThrow();
+  const FIELDS: SyscallFields = {
+    pread64: ['fd', 'buf', 'count', 'pos'],
+    openat: ['dfd', 'filename', 'flags', 'mode'],
+    connect: ['fd', 'uservaddr', 'addrlen'],
+    kill: ['pid', 'sig'],
+  };
+
+  test('generates one probe per syscall the kernel has, the host cgroups excluded in each', () => {
+    const text = buildProgram({ excludeCgroupIds: [1, 77], controlPid: 4242, syscalls: FIELDS });
+    // exec x3, exit, the marker; the control call; openat, connect and kill in; openat and connect out.
+    expect(text.match(/tracepoint:/g)).toHaveLength(11);
+    expect(text).not.toContain('raw_syscalls');
+    expect(text).not.toMatch(/sys_enter_open\b/); // absent from this "kernel": not traced
+    expect(text.match(/cgroup != 1 && cgroup != 77 && @w\[cgroup\]/g)).toHaveLength(9);
+    // Arguments by the kernel's names, at the syscall's positions.
+    expect(text).toContain(
+      '@fp[tid] = (uint64)args->filename; @ff[tid] = (int64)args->flags; @fo[tid] = 1;',
+    );
+    expect(text).toContain(
+      'printf("S\\t%llu\\t%d\\tkill\\t%lld\\t%lld\\t%lld\\n", cgroup, pid, (int64)(int32)args->pid, (int64)(int32)args->sig',
+    );
+    // Only cordon's own pread64 changes the watch map.
+    expect(text).toContain('tracepoint:syscalls:sys_enter_pread64 /pid == 4242/');
+    expect(text).toContain(`if (args->pos >= ${WATCH_OFFSET})`);
+    expect(text).toContain('if (args->count == 1) { @w[$cg] = 1; }');
+  });
+
+  test('refuses a kernel without the pread64 tracepoint (no way to watch a cgroup)', () => {
+    const { pread64: _, ...rest } = FIELDS;
+    expect(() => buildProgram({ excludeCgroupIds: [1], controlPid: 1, syscalls: rest })).toThrow(
+      /pread64/,
+    );
   });
 });

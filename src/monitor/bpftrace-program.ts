@@ -19,19 +19,25 @@
  *   S cg pid name a1 a2 a3                  syscall with numeric arguments
  *   P cg pid name a1 a2 str                 syscall with one string argument
  *
- * Syscalls are traced through the two raw_syscalls tracepoints rather than one tracepoint each:
- * bpftrace 0.17 spends about 0.2 s per probe compiling and attaching, so 40 probes took 8 s to
- * start on a loaded 2-core host, 7 probes take about 2 s.
+ * Each syscall has its own tracepoint (`syscalls:sys_enter_<name>`, and `sys_exit_<name>` where
+ * the result matters), which runs only when that syscall is made. The two raw_syscalls
+ * tracepoints, one program for every syscall, cost every syscall of the host about 0.5 us on this
+ * kind of VM: a C build's 60,000 syscalls paid some 30 ms of CPU for the few hundred that
+ * matter. Arguments are named as the running kernel names them (`readSyscallFields`).
  *
- * Cost: these probes run on every syscall of the host, so the common case must stay a few
- * compares. Only cgroups in the kernel map `@w` are traced: cordon adds and removes them with a
- * control call the program recognises (`WATCH_OFFSET`), so other processes, other cordon
- * instances' sandboxes and unwatched cgroups never reach user space. Syscall ids are compared
- * before any map lookup. Read-only opens of the host's software trees are dropped in the kernel
- * (`droppedInKernel`): a C compiler makes thousands per build.
+ * Only cgroups in the kernel map `@w` are traced: cordon adds and removes them with a control call
+ * the program recognises (`WATCH_OFFSET`), so other processes, other cordon instances' sandboxes
+ * and unwatched cgroups never reach user space; host cgroups stop at a compare, before the map
+ * lookup. Two kinds of opens are dropped in the kernel (`droppedInKernel`), as a C build makes
+ * them by the thousand and no rule needs one: read-only opens of the host's software trees, and
+ * successful opens of regular files named as build artefacts (`BUILD_ARTEFACT_EXTENSIONS`).
  */
 
-import { isSoftwareTreePath } from './sensitive-paths.js';
+import {
+  BUILD_ARTEFACT_EXTENSIONS,
+  isBuildArtefactName,
+  isSoftwareTreePath,
+} from './sensitive-paths.js';
 
 export const SYNC_COMM = 'cordon-sync';
 
@@ -60,98 +66,50 @@ export const FILE_OP_NAMES: Record<number, 'open' | 'unlink' | 'rename' | 'chmod
   5: 'rename',
 };
 
-type SyscallName =
-  | 'execve'
-  | 'execveat'
-  | 'open'
-  | 'openat'
-  | 'openat2'
-  | 'unlink'
-  | 'unlinkat'
-  | 'rename'
-  | 'renameat'
-  | 'renameat2'
-  | 'chmod'
-  | 'fchmod'
-  | 'fchmodat'
-  | 'fchmodat2'
-  | 'connect'
-  | 'ptrace'
-  | 'unshare'
-  | 'setns'
-  | 'kill'
-  | 'tkill'
-  | 'tgkill'
-  | 'bpf'
-  | 'mount'
-  | 'memfd_create'
-  | 'pread64';
+/** The syscalls the program traces, each through its own `syscalls:sys_enter_<name>` tracepoint. */
+export const TRACED_SYSCALLS = [
+  'open',
+  'openat',
+  'openat2',
+  'unlink',
+  'unlinkat',
+  'rename',
+  'renameat',
+  'renameat2',
+  'chmod',
+  'fchmod',
+  'fchmodat',
+  'fchmodat2',
+  'connect',
+  'ptrace',
+  'unshare',
+  'setns',
+  'kill',
+  'tkill',
+  'tgkill',
+  'bpf',
+  'mount',
+  'memfd_create',
+  'execveat',
+  'pread64',
+] as const;
+export type SyscallName = (typeof TRACED_SYSCALLS)[number];
 
-/** Syscall numbers per architecture (arm64 has no legacy open/unlink/rename/chmod). */
-const SYSCALLS: Record<string, Partial<Record<SyscallName, number>>> = {
-  x64: {
-    execve: 59,
-    execveat: 322,
-    open: 2,
-    openat: 257,
-    openat2: 437,
-    unlink: 87,
-    unlinkat: 263,
-    rename: 82,
-    renameat: 264,
-    renameat2: 316,
-    chmod: 90,
-    fchmod: 91,
-    fchmodat: 268,
-    fchmodat2: 452,
-    connect: 42,
-    ptrace: 101,
-    unshare: 272,
-    setns: 308,
-    kill: 62,
-    tkill: 200,
-    tgkill: 234,
-    bpf: 321,
-    mount: 165,
-    memfd_create: 319,
-    pread64: 17,
-  },
-  arm64: {
-    execve: 221,
-    execveat: 281,
-    openat: 56,
-    openat2: 437,
-    unlinkat: 35,
-    renameat: 38,
-    renameat2: 276,
-    fchmod: 52,
-    fchmodat: 53,
-    fchmodat2: 452,
-    connect: 203,
-    ptrace: 117,
-    unshare: 97,
-    setns: 268,
-    kill: 129,
-    tkill: 130,
-    tgkill: 131,
-    bpf: 280,
-    mount: 40,
-    memfd_create: 279,
-    pread64: 67,
-  },
-};
+/**
+ * The argument names of each syscall tracepoint this kernel has, in the syscall's argument order
+ * (`readSyscallFields` reads them from tracefs). The program names arguments by position: the
+ * names differ between kernels, and a syscall the kernel lacks (arm64 has no legacy `open`,
+ * `fchmodat2` is from 6.6) is simply not traced, as nothing can call it.
+ */
+export type SyscallFields = Partial<Record<SyscallName, readonly string[]>>;
 
 export interface ProgramOptions {
   /** v2 cgroup ids whose events are dropped in the kernel (the host root and cordon's own). */
   excludeCgroupIds: readonly number[];
   /** The cordon process (tgid) allowed to add and remove watched cgroups (see `watchControl`). */
   controlPid: number;
-  /** `process.arch` of the host (default: this process's). */
-  arch?: string;
-}
-
-export function supportedArch(arch: string = process.arch): boolean {
-  return arch in SYSCALLS;
+  /** The syscall tracepoints to attach, with their argument names; `pread64` is required. */
+  syscalls: SyscallFields;
 }
 
 /**
@@ -211,12 +169,29 @@ const MAX_ARGV_CHUNKS = 20;
 /** Write flags that make an open a write (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC). */
 export const WRITE_FLAGS = 0o1 | 0o2 | 0o100 | 0o1000;
 
+/** What a successful open's new fd refers to, as the program reads it from the fd table. */
+export interface OpenedFile {
+  /** The file's name (its dentry's: the last component, after symlinks). */
+  name: string;
+  regular: boolean;
+}
+
 /**
- * True when the program drops this file record in the kernel: a read-only open of a path
- * `isSoftwareTreePath` accepts, which `matchSensitive` never reports. Mirrors the program's test.
+ * True when the program drops this file record in the kernel. Mirrors the program's tests:
+ * - a read-only open of a path `isSoftwareTreePath` accepts, which `matchSensitive` never reports;
+ * - a successful open (`opened`) of a regular file with a build artefact's name
+ *   (`isBuildArtefactName`): a C build opens each source, temporary assembly file and object
+ *   several times, and no rule cares about one.
  */
-export function droppedInKernel(op: number, flags: number, path: string): boolean {
-  return op === FILE_OPS.open && (flags & WRITE_FLAGS) === 0 && isSoftwareTreePath(path);
+export function droppedInKernel(
+  op: number,
+  flags: number,
+  path: string,
+  opened?: OpenedFile,
+): boolean {
+  if (op !== FILE_OPS.open) return false;
+  if ((flags & WRITE_FLAGS) === 0 && isSoftwareTreePath(path)) return true;
+  return opened !== undefined && opened.regular && isBuildArtefactName(opened.name);
 }
 
 /** The first (up to 8) bytes of `text` as a little-endian u64, in hex. */
@@ -226,79 +201,134 @@ function wordOf(text: string): string {
   return `0x${bytes.readBigUInt64LE().toString(16)}`;
 }
 
-const a = (i: number): string => `args->args[${i}]`;
-const i32 = (i: number): string => `(int32)args->args[${i}]`;
 const ustr = (expr: string): string => `str(uptr(${expr}))`;
 
-/** Builds the program text for this host's architecture. */
+/** Builds the program text for this kernel's syscall tracepoints (`options.syscalls`). */
 export function buildProgram(options: ProgramOptions): string {
-  const nr = SYSCALLS[options.arch ?? process.arch];
-  if (!nr) throw new Error(`no syscall table for ${options.arch ?? process.arch}`);
+  const fields = options.syscalls;
+  const control = fields.pread64;
+  if (!control || control.length < 4) throw new Error('the kernel has no pread64 tracepoint');
   const ids = options.excludeCgroupIds.length > 0 ? options.excludeCgroupIds : [1];
-  // Cheap compares first: host processes stop at the cgroup test, other syscalls at the id test,
-  // before the map lookup. Syscall ids are tested in the body: the verifier rejects the ctx
-  // access LLVM makes of repeated `args->id` in a predicate.
+  // Host processes stop at the cgroup compares, before the map lookup.
   const notHost = ids.map((id) => `cgroup != ${id}`).join(' && ');
   const watched = `${notHost} && @w[cgroup]`;
-  const idTest = (names: SyscallName[], v = 'args->id'): string =>
-    names
-      .map((n) => nr[n])
-      .filter((n): n is number => n !== undefined)
-      .map((n) => `${v} == ${n}`)
-      .join(' || ');
-  const cases: string[] = [];
-  const entryNames: SyscallName[] = [];
-  const on = (names: SyscallName[], body: string): void => {
-    const test = idTest(names, '$id');
-    entryNames.push(...names);
-    if (test) cases.push(`(${test}) {\n${body}\n  }`);
+  const probes: string[] = [];
+  /** One probe on `sys_enter_<name>`; `body` gets the argument at a position. Skipped when absent. */
+  const onEnter = (name: SyscallName, body: (arg: (i: number) => string) => string): void => {
+    const names = fields[name];
+    if (!names) return;
+    const arg = (i: number): string => {
+      const field = names[i];
+      if (field === undefined) throw new Error(`sys_enter_${name} has no argument ${i}`);
+      return `args->${field}`;
+    };
+    probes.push(`tracepoint:syscalls:sys_enter_${name} /${watched}/ {\n${body(arg)}\n}`);
+  };
+  const onExit = (names: readonly SyscallName[], body: string): void => {
+    for (const name of names) {
+      if (fields[name])
+        probes.push(`tracepoint:syscalls:sys_exit_${name} /${watched}/ {\n${body}\n}`);
+    }
   };
   const file = (op: keyof typeof FILE_OPS, path: string, flags: string): string =>
-    `    @fp[tid] = ${path}; @ff[tid] = (int64)${flags}; @fo[tid] = ${FILE_OPS[op]};`;
-  // Mirrors droppedInKernel(). The prefixes are compared as little-endian words (one read);
-  // the path is copied only when one matches. No variable holds it: the stack is 512 bytes.
+    `  @fp[tid] = (uint64)${path}; @ff[tid] = (int64)${flags}; @fo[tid] = ${FILE_OPS[op]};`;
+  // Mirrors droppedInKernel(), at syscall exit only: the kernel has read the path by then (at
+  // entry, a page not yet faulted in reads as 0), and each strcontains costs bpftrace about 0.1 s
+  // to compile. The prefixes are compared as little-endian words (one read); the path is copied
+  // only when one matches. No variable holds it: the stack is 512 bytes.
   const softwareTreeRead = (path: string, flags: string): string =>
     `(${flags} & ${WRITE_FLAGS}) == 0 && (($w & 0xffffffffff) == ${wordOf('/usr/')} || ($w & 0xffffffff) == ${wordOf('/lib')} || ($w == ${wordOf('/etc/ld.')} && *uptr((uint64 *)(${path} + 8)) == ${wordOf('so.cache')} && *uptr((uint8 *)(${path} + 16)) == 0)) && !strcontains(${ustr(path)}, "/.")`;
-  // A path in a page not yet faulted in reads as 0 here ($w): the exit probe tests it again, once
-  // the kernel has read it (a libc's "/usr/lib/locale/locale-archive", opened by every program).
-  const open = (path: string, flags: string): string =>
-    `    $w = (uint64)*uptr((uint64 *)${path});
-    if (!(${softwareTreeRead(path, flags)})) {
-  ${file('open', path, flags)}
-    }`;
   const numeric = (name: string, x: string, y = '0', z = '0'): string =>
-    `    printf("S\\t%llu\\t%d\\t${name}\\t%lld\\t%lld\\t%lld\\n", cgroup, pid, (int64)${x}, (int64)${y}, (int64)${z});`;
+    `  printf("S\\t%llu\\t%d\\t${name}\\t%lld\\t%lld\\t%lld\\n", cgroup, pid, (int64)${x}, (int64)${y}, (int64)${z});`;
   const withText = (name: string, x: string, y: string, text: string): string =>
-    `    printf("P\\t%llu\\t%d\\t${name}\\t%lld\\t%lld\\t%s\\n", cgroup, pid, (int64)${x}, (int64)${y}, ${ustr(text)});`;
+    `  printf("P\\t%llu\\t%d\\t${name}\\t%lld\\t%lld\\t%s\\n", cgroup, pid, (int64)${x}, (int64)${y}, ${ustr(text)});`;
+  const chmodX = (path: string, mode: string): string =>
+    `  if (${mode} & 0111) {\n  ${file('chmod', path, mode)}\n  }`;
+  const i32 = (expr: string): string => `(int32)${expr}`;
 
-  on(['open'], open(a(0), a(1)));
-  on(['openat'], open(a(1), a(2)));
-  on(['openat2'], open(a(1), `*uptr((uint64 *)${a(2)})`));
-  on(['unlink'], file('unlink', a(0), '0'));
-  on(['unlinkat'], file('unlink', a(1), '0'));
-  on(['rename'], `${file('rename', a(0), '0')}\n    @fp2[tid] = ${a(1)};`);
-  on(['renameat', 'renameat2'], `${file('rename', a(1), '0')}\n    @fp2[tid] = ${a(3)};`);
-  on(['chmod'], `    if (${a(1)} & 0111) {\n  ${file('chmod', a(0), a(1))}\n    }`);
-  on(['fchmodat', 'fchmodat2'], `    if (${a(2)} & 0111) {\n  ${file('chmod', a(1), a(2))}\n    }`);
-  on(
-    ['fchmod'],
-    `    if (${a(1)} & 0111) {\n      printf("F\\t%llu\\t%d\\t4\\t0\\t%lld\\tfd:%d\\n", cgroup, pid, (int64)${a(1)}, ${i32(0)});\n    }`,
+  onEnter('open', (a) => file('open', a(0), a(1)));
+  onEnter('openat', (a) => file('open', a(1), a(2)));
+  onEnter('openat2', (a) => file('open', a(1), `*uptr((uint64 *)${a(2)})`));
+  onEnter('unlink', (a) => file('unlink', a(0), '0'));
+  onEnter('unlinkat', (a) => file('unlink', a(1), '0'));
+  onEnter('rename', (a) => `${file('rename', a(0), '0')}\n  @fp2[tid] = (uint64)${a(1)};`);
+  for (const name of ['renameat', 'renameat2'] as const) {
+    onEnter(name, (a) => `${file('rename', a(1), '0')}\n  @fp2[tid] = (uint64)${a(3)};`);
+  }
+  onEnter('chmod', (a) => chmodX(a(0), a(1)));
+  onEnter('fchmodat', (a) => chmodX(a(1), a(2)));
+  onEnter('fchmodat2', (a) => chmodX(a(1), a(2)));
+  onEnter(
+    'fchmod',
+    (a) =>
+      `  if (${a(1)} & 0111) {\n    printf("F\\t%llu\\t%d\\t4\\t0\\t%lld\\tfd:%d\\n", cgroup, pid, (int64)${a(1)}, ${i32(a(0))});\n  }`,
   );
-  on(['connect'], `    @cp[tid] = ${a(1)};`);
-  on(['ptrace'], numeric('ptrace', a(0), i32(1)));
-  on(['unshare'], numeric('unshare', a(0)));
-  on(['setns'], numeric('setns', i32(0), i32(1)));
-  on(['kill'], numeric('kill', i32(0), i32(1)));
-  on(['tkill'], numeric('tkill', i32(0), i32(1)));
-  on(['tgkill'], numeric('tgkill', i32(0), i32(1), i32(2)));
-  on(['bpf'], numeric('bpf', i32(0)));
-  on(['mount'], withText('mount', a(3), '0', a(1)));
-  on(['memfd_create'], withText('memfd_create', a(1), '0', a(0)));
-  on(['execveat'], withText('execveat', i32(0), i32(4), a(1)));
-  const exitNames: SyscallName[] = [
-    ...(['open', 'openat', 'openat2', 'unlink', 'unlinkat'] as const),
-    ...(['rename', 'renameat', 'renameat2', 'chmod', 'fchmodat', 'fchmodat2', 'connect'] as const),
-  ];
+  onEnter('connect', (a) => `  @cp[tid] = (uint64)${a(1)};`);
+  onEnter('ptrace', (a) => numeric('ptrace', a(0), i32(a(1))));
+  onEnter('unshare', (a) => numeric('unshare', a(0)));
+  onEnter('setns', (a) => numeric('setns', i32(a(0)), i32(a(1))));
+  onEnter('kill', (a) => numeric('kill', i32(a(0)), i32(a(1))));
+  onEnter('tkill', (a) => numeric('tkill', i32(a(0)), i32(a(1))));
+  onEnter('tgkill', (a) => numeric('tgkill', i32(a(0)), i32(a(1)), i32(a(2))));
+  onEnter('bpf', (a) => numeric('bpf', i32(a(0))));
+  onEnter('mount', (a) => withText('mount', a(3), '0', a(1)));
+  onEnter('memfd_create', (a) => withText('memfd_create', a(1), '0', a(0)));
+  onEnter('execveat', (a) => withText('execveat', i32(a(0)), i32(a(4)), a(1)));
+
+  // The file the new fd refers to (read from the fd table: the path may be relative) is regular
+  // and named as a build artefact: its name's last four bytes are read as one word. Another
+  // thread could swap the fd in the moment before this runs; an attempt that loses that race is
+  // reported, so it cannot hide reads.
+  const artefactTests = BUILD_ARTEFACT_EXTENSIONS.map(
+    (ext) => `($n > ${ext.length + 1} && ($x >> ${8 * (3 - ext.length)}) == ${wordOf(`.${ext}`)})`,
+  );
+  const fileExit = (test: string): string => `  if (@fp[tid] != 0) {${test}
+    printf("F\\t%llu\\t%d\\t%d\\t%lld\\t%lld\\t%s\\n", cgroup, pid, @fo[tid], args->ret, @ff[tid], ${ustr('@fp[tid]')});
+    if (@fp2[tid] != 0) {
+      printf("F\\t%llu\\t%d\\t5\\t%lld\\t0\\t%s\\n", cgroup, pid, args->ret, ${ustr('@fp2[tid]')});
+      delete(@fp2[tid]);
+    }
+    delete(@fp[tid]); delete(@ff[tid]); delete(@fo[tid]);
+  }`;
+  onExit(
+    ['open', 'openat', 'openat2'],
+    fileExit(`
+    $fp = @fp[tid];
+    $w = (uint64)*uptr((uint64 *)$fp);
+    $drop = 0;
+    if (${softwareTreeRead('$fp', '@ff[tid]')}) {
+      $drop = 1;
+    } else if (args->ret >= 0) {
+      $f = *(struct file **)((uint64)curtask->files->fdt->fd + args->ret * 8);
+      if ($f != 0 && ($f->f_inode->i_mode & 0xf000) == 0x8000) {
+        $n = (uint64)$f->f_path.dentry->d_name.len;
+        $x = (uint64)*(uint32 *)($f->f_path.dentry->d_name.name + $n - 4);
+        if (${artefactTests.join(' || ')}) { $drop = 1; }
+      }
+    }
+    if ($drop) {
+      delete(@fp[tid]); delete(@ff[tid]); delete(@fo[tid]);
+      return;
+    }`),
+  );
+  onExit(
+    ['unlink', 'unlinkat', 'rename', 'renameat', 'renameat2', 'chmod', 'fchmodat', 'fchmodat2'],
+    fileExit(''),
+  );
+  onExit(
+    ['connect'],
+    `  if (@cp[tid] != 0) {
+    $sa = @cp[tid];
+    $fam = *uptr((uint16 *)$sa);
+    if ($fam == 1) {
+      printf("C\\t%llu\\t%d\\t%lld\\t1\\t0\\t%s\\n", cgroup, pid, args->ret, ${ustr('$sa + 2')});
+    } else if ($fam == 2 || $fam == 10) {
+      printf("C\\t%llu\\t%d\\t%lld\\t%d\\t%d\\t%u\\t%llu\\t%llu\\n", cgroup, pid, args->ret, $fam, *uptr((uint16 *)($sa + 2)), *uptr((uint32 *)($sa + 4)), *uptr((uint64 *)($sa + 8)), *uptr((uint64 *)($sa + 16)));
+    }
+    delete(@cp[tid]);
+  }`,
+  );
+  const [, , count, offset] = control.map((field) => `args->${field}`);
   // argv of a successful exec only, read from the new image: a PATH search (execvp) fails
   // several times per command, and reading argv at syscall entry printed every attempt. For a #!
   // script the area holds the interpreter's argv (see callerArgv in bpf-events.ts).
@@ -336,46 +366,14 @@ ${[0, 1, 2].map(stdioKind).join('\n')}
 tracepoint:sched:sched_process_exit /args->group_dead && ${watched}/ {
   printf("X\\t%llu\\t%d\\t%d\\n", cgroup, pid, curtask->exit_code);
 }
-tracepoint:raw_syscalls:sys_enter /pid == ${options.controlPid} || (${notHost})/ {
-  $id = args->id;
-  if (pid == ${options.controlPid}) {
-    if ($id == ${nr.pread64 ?? -1} && args->args[3] >= ${WATCH_OFFSET}) {
-      $cg = args->args[3] - ${WATCH_OFFSET};
-      if (args->args[2] == ${WATCH_COUNT.add}) { @w[$cg] = 1; }
-      else if (args->args[2] == ${WATCH_COUNT.remove}) { delete(@w[$cg]); }
-    }
-    return;
-  }
-  if (!(${idTest(entryNames, '$id')}) || !@w[cgroup]) { return; }
-  if ${cases.join(' else if ')}
-}
-tracepoint:raw_syscalls:sys_exit /${notHost}/ {
-  $id = args->id;
-  if (!(${idTest(exitNames, '$id')}) || !@w[cgroup]) { return; }
-  if (@fp[tid] != 0) {
-    $fp = @fp[tid];
-    $w = (uint64)*uptr((uint64 *)$fp);
-    if (@fo[tid] == ${FILE_OPS.open} && ${softwareTreeRead('$fp', '@ff[tid]')}) {
-      delete(@fp[tid]); delete(@fp2[tid]); delete(@ff[tid]); delete(@fo[tid]);
-      return;
-    }
-    printf("F\\t%llu\\t%d\\t%d\\t%lld\\t%lld\\t%s\\n", cgroup, pid, @fo[tid], args->ret, @ff[tid], ${ustr('@fp[tid]')});
-    if (@fp2[tid] != 0) {
-      printf("F\\t%llu\\t%d\\t5\\t%lld\\t0\\t%s\\n", cgroup, pid, args->ret, ${ustr('@fp2[tid]')});
-      delete(@fp2[tid]);
-    }
-    delete(@fp[tid]); delete(@ff[tid]); delete(@fo[tid]);
-  } else if (@cp[tid] != 0) {
-    $sa = @cp[tid];
-    $fam = *uptr((uint16 *)$sa);
-    if ($fam == 1) {
-      printf("C\\t%llu\\t%d\\t%lld\\t1\\t0\\t%s\\n", cgroup, pid, args->ret, ${ustr('$sa + 2')});
-    } else if ($fam == 2 || $fam == 10) {
-      printf("C\\t%llu\\t%d\\t%lld\\t%d\\t%d\\t%u\\t%llu\\t%llu\\n", cgroup, pid, args->ret, $fam, *uptr((uint16 *)($sa + 2)), *uptr((uint32 *)($sa + 4)), *uptr((uint64 *)($sa + 8)), *uptr((uint64 *)($sa + 16)));
-    }
-    delete(@cp[tid]);
+tracepoint:syscalls:sys_enter_pread64 /pid == ${options.controlPid}/ {
+  if (${offset} >= ${WATCH_OFFSET}) {
+    $cg = ${offset} - ${WATCH_OFFSET};
+    if (${count} == ${WATCH_COUNT.add}) { @w[$cg] = 1; }
+    else if (${count} == ${WATCH_COUNT.remove}) { delete(@w[$cg]); }
   }
 }
+${probes.join('\n')}
 // Last, so that seeing a marker means the probes above are attached.
 tracepoint:sched:sched_process_exec /comm == "${SYNC_COMM}"/ { printf("M\\t%d\\n", pid); }
 `;

@@ -23,7 +23,6 @@ import { BpfEventTranslator } from './bpf-events.js';
 import {
   BPFTRACE_STRLEN,
   buildProgram,
-  supportedArch,
   SYNC_COMM,
   URGENT_TAGS,
   WATCH_COUNT,
@@ -31,7 +30,7 @@ import {
 } from './bpftrace-program.js';
 import { parseLine } from './bpftrace-parse.js';
 import { readLines, type LineReader } from './line-reader.js';
-import { ensureTracefs, findBpftrace, hostCgroupIds } from './probe.js';
+import { ensureTracefs, findBpftrace, hostCgroupIds, readSyscallFields } from './probe.js';
 import { spawnLauncher } from '../sandbox/fast-spawn.js';
 import { WatchRegistry } from './watch-registry.js';
 
@@ -250,9 +249,22 @@ export class BpfMonitor {
   private async launch(): Promise<void> {
     const bpftrace = findBpftrace();
     if (!bpftrace) return this.fail('bpftrace is not installed');
-    if (!ensureTracefs()) return this.fail('tracefs is not mounted and could not be mounted');
-    if (!supportedArch()) return this.fail(`no syscall table for ${process.arch}`);
-    const program = buildProgram({ excludeCgroupIds: hostCgroupIds(), controlPid: process.pid });
+    const tracefs = ensureTracefs();
+    if (!tracefs) return this.fail('tracefs is not mounted and could not be mounted');
+    const syscalls = readSyscallFields(tracefs);
+    if (!syscalls.pread64?.length) {
+      return this.fail('the kernel has no syscall tracepoints (CONFIG_FTRACE_SYSCALLS)');
+    }
+    let program: string;
+    try {
+      program = buildProgram({
+        excludeCgroupIds: hostCgroupIds(),
+        controlPid: process.pid,
+        syscalls,
+      });
+    } catch (err) {
+      return this.fail(`cannot build the eBPF program: ${(err as Error).message}`);
+    }
     // setpriv: bpftrace dies with cordon even on SIGKILL (its probes would otherwise linger).
     const child = spawn('setpriv', ['--pdeathsig', 'KILL', bpftrace, '-f', 'json', '-e', program], {
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,6 +6,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { TRACED_SYSCALLS, type SyscallFields } from './bpftrace-program.js';
 
 export interface MonitorProbe {
   /** True when every check needed for eBPF passed. */
@@ -44,6 +45,39 @@ export function ensureTracefs(mount = true): string | null {
     return null;
   }
   return existsSync(join(TRACEFS[0]!, 'events')) ? TRACEFS[0]! : null;
+}
+
+/**
+ * The argument names of a syscall tracepoint's format file (`events/syscalls/sys_enter_<name>/
+ * format`), in the syscall's argument order: a syscall event stores argument i as an 8-byte
+ * field at offset 16 + 8i. Other fields (the common ones, `__syscall_nr`, any string copy a
+ * kernel appends) are left out.
+ */
+export function parseFormatFields(format: string): string[] {
+  const byPosition = new Map<number, string>();
+  for (const m of format.matchAll(/field:([^;]*);\s*offset:(\d+);\s*size:(\d+);/g)) {
+    const name = /([A-Za-z_]\w*)\s*$/.exec(m[1]!)?.[1];
+    const offset = Number(m[2]);
+    if (!name || Number(m[3]) !== 8 || offset < 16 || offset % 8 !== 0) continue;
+    byPosition.set((offset - 16) / 8, name);
+  }
+  const names = Array.from({ length: byPosition.size }, (_, i) => byPosition.get(i));
+  // A slot with no name would shift every later argument: return none, and the program refuses.
+  return names.every((n) => n !== undefined) ? names : [];
+}
+
+/** The syscall tracepoints of TRACED_SYSCALLS this kernel has, with their argument names. */
+export function readSyscallFields(tracefs: string): SyscallFields {
+  const fields: SyscallFields = {};
+  for (const name of TRACED_SYSCALLS) {
+    try {
+      const format = readFileSync(join(tracefs, 'events/syscalls', `sys_enter_${name}`, 'format'));
+      fields[name] = parseFormatFields(format.toString('utf8'));
+    } catch {
+      // not on this kernel or architecture: nothing can make this syscall
+    }
+  }
+  return fields;
 }
 
 /** Where cgroup2 is mounted (`/sys/fs/cgroup` on v2, `/sys/fs/cgroup/unified` on hybrid). */
@@ -103,6 +137,9 @@ export function probeMonitor(): MonitorProbe {
   }
   const tracefs = ensureTracefs(root);
   if (!tracefs) reasons.push('tracefs is not mounted (mount -t tracefs nodev /sys/kernel/tracing)');
+  else if (!readSyscallFields(tracefs).pread64?.length) {
+    reasons.push('the kernel has no syscall tracepoints (CONFIG_FTRACE_SYSCALLS)');
+  }
   const btf = existsSync('/sys/kernel/btf/vmlinux');
   if (!btf) reasons.push('kernel BTF (/sys/kernel/btf/vmlinux) is missing');
   const v2 = cgroup2Root();

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { argv0Mismatch, fdKind } from './proc-facts.js';
 import { droppedInKernel, FILE_OPS } from './bpftrace-program.js';
-import { absolutize, matchSensitive } from './sensitive-paths.js';
+import { absolutize, isBuildArtefactName, matchSensitive } from './sensitive-paths.js';
 
 describe('sensitive paths', () => {
   test.each([
@@ -115,5 +115,62 @@ describe('the kernel-side drop of read-only opens', () => {
   test('keeps every non-open operation', () => {
     expect(droppedInKernel(FILE_OPS.unlink, 0, '/usr/bin/x')).toBe(false);
     expect(droppedInKernel(FILE_OPS.chmod, 0, '/usr/bin/x')).toBe(false);
+  });
+});
+
+describe('the kernel-side drop of opened build artefacts', () => {
+  test.each(['m0.c', 'ccAb12Cd.s', 'util.o', 'libx.a', 'main.d', 'x.S', 'a.cpp', 'b.hpp', 'c.cc'])(
+    '%s is a build artefact name',
+    (name) => expect(isBuildArtefactName(name)).toBe(true),
+  );
+
+  test.each(['.c', 'c', 'x.sh', 'x.service', 'x.cs', 'x.so', 'x.conf', 'id_rsa', 'x.c.bak'])(
+    '%s is not',
+    (name) => expect(isBuildArtefactName(name)).toBe(false),
+  );
+
+  test('no file a pattern names is a build artefact', () => {
+    for (const path of [
+      '/etc/shadow',
+      '/root/.ssh/id_ed25519',
+      '/root/.ssh/authorized_keys',
+      '/etc/cron.d/job',
+      '/etc/profile.d/evil.sh',
+      '/etc/systemd/system/evil.service',
+      '/etc/ld.so.preload',
+      '/root/.bashrc',
+      '/proc/1/environ',
+      '/dev/nvidia0',
+      '/sys/fs/cgroup/release_agent',
+      '/run/docker.sock',
+      '/var/log/auth.log',
+      '/root/.bash_history',
+      '/root/.aws/credentials',
+      '/root/.docker/config.json',
+    ]) {
+      expect(matchSensitive(path)).not.toBeNull();
+      expect(isBuildArtefactName(path.slice(path.lastIndexOf('/') + 1))).toBe(false);
+    }
+  });
+
+  test('drops a successful open of a regular file so named, for reads and writes alike', () => {
+    const opened = { name: 'm0.o', regular: true };
+    expect(droppedInKernel(FILE_OPS.open, 0, 'm0.o', opened)).toBe(true);
+    expect(
+      droppedInKernel(FILE_OPS.open, 0o101, '/tmp/ccX.s', { name: 'ccX.s', regular: true }),
+    ).toBe(true);
+  });
+
+  test('keeps a failed open, a non-regular file, and other operations', () => {
+    expect(droppedInKernel(FILE_OPS.open, 0, '/root/.ssh/missing.c')).toBe(false);
+    expect(droppedInKernel(FILE_OPS.open, 0, 'dir.c', { name: 'dir.c', regular: false })).toBe(
+      false,
+    );
+    expect(droppedInKernel(FILE_OPS.unlink, 0, 'm0.o', { name: 'm0.o', regular: true })).toBe(
+      false,
+    );
+    expect(droppedInKernel(FILE_OPS.chmod, 0, 'app.o', { name: 'app.o', regular: true })).toBe(
+      false,
+    );
   });
 });

@@ -67,6 +67,29 @@ export function isSoftwareTreePath(path: string): boolean {
 }
 
 /**
+ * Extensions of the files a C or C++ build reads and writes by the hundred: sources, headers,
+ * assembly, objects, archives, dependency files. No sensitive file is named so: keys,
+ * credentials, units, rc files, logs and devices have fixed names or other suffixes, and the
+ * places that run files by name (cron.d, profile.d, systemd, sudoers.d) ignore these. A directory
+ * tag (`.ssh/`, `/var/log/`) would still match such a file there, which says nothing more.
+ */
+// prettier-ignore
+export const BUILD_ARTEFACT_EXTENSIONS = [
+  'c', 'h', 'i', 's', 'S', 'o', 'a', 'd', 'cc', 'hh', 'ii', 'cpp', 'hpp', 'cxx',
+] as const;
+
+const BUILD_ARTEFACT = new RegExp(`^.+\\.(${BUILD_ARTEFACT_EXTENSIONS.join('|')})$`, 's');
+
+/**
+ * True for a file name (one path component) with a build artefact's extension and something
+ * before the dot. The eBPF program drops successful opens of regular files so named, by the
+ * name of the file the new fd refers to (`bpftrace-program.ts` makes the same test).
+ */
+export function isBuildArtefactName(name: string): boolean {
+  return BUILD_ARTEFACT.test(name);
+}
+
+/**
  * Returns why `path` is sensitive, or null. `path` should be absolute when the cwd is known;
  * `write` says whether the access modifies (write/create/truncate open, unlink, rename, chmod).
  */

@@ -354,6 +354,38 @@ describe.skipIf(skip)(`eBPF monitor (skipped when unavailable: ${why || 'availab
     );
   });
 
+  test('opens of build artefacts are dropped in the kernel; a failed one and a directory so named are not', async () => {
+    const project = join(tmp, 'project');
+    const ssh = join(tmp, 'home3', '.ssh');
+    mkdirSync(project, { recursive: true });
+    mkdirSync(join(ssh, 'keys.d'), { recursive: true });
+    writeFileSync(join(project, 'm0.o'), 'object');
+    // A C build's traffic: an object read 200 times, by a relative path, and written once.
+    const many = Array.from({ length: 200 }, () => 'm0.o');
+    await monitor.flush();
+    const before = monitor.ebpf!.stats.records;
+    const bulk = await runIn(watched.procs, [
+      '/bin/sh',
+      '-c',
+      `cd ${project} && cat "$@" > /dev/null && echo x > m1.s`,
+      'sh',
+      ...many,
+    ]);
+    await monitor.flush();
+    expect(bulk.code).toBe(0);
+    expect(monitor.ebpf!.stats.records - before).toBeLessThan(60);
+    // Under a sensitive directory the rule still sees what is not a regular file, or failed.
+    const missing = await runIn(watched.procs, ['/bin/cat', join(ssh, 'missing.c')]);
+    const dir = await runIn(watched.procs, ['/bin/cat', join(ssh, 'keys.d')]);
+    await monitor.flush();
+    expect(ofPid('file.access', missing.pid)).toContainEqual(
+      expect.objectContaining({ path: join(ssh, 'missing.c'), op: 'open', result: -2 }),
+    );
+    expect(ofPid('file.access', dir.pid)).toContainEqual(
+      expect.objectContaining({ path: join(ssh, 'keys.d'), op: 'open', result: 0 }),
+    );
+  });
+
   // Last: after a crash every sandbox also falls back to the /proc sampler's full mode.
   test('a crash of bpftrace turns coverage off with the reason, calls onError, and restarts once', async () => {
     const pid = monitor.ebpf?.pid;
