@@ -7,7 +7,15 @@
  * as wall time on a loaded 2-core host is noisy.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  rmdirSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBus } from '../src/events/index.js';
@@ -90,6 +98,17 @@ function pidCpuMs(pid: number | undefined): number {
   }
 }
 
+/**
+ * Waits until a process is gone. A stopped monitor's bpftrace takes over a second to die (the
+ * kernel detaches its tracepoints one grace period at a time), and the next unmonitored build must
+ * not share the host with it.
+ */
+async function gone(pid: number | undefined): Promise<void> {
+  while (pid !== undefined && existsSync(`/proc/${pid}`)) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 const ownCpuMs = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -159,6 +178,7 @@ export async function benchMonitorOverhead(
       lines += (monitor.ebpf?.stats.lines ?? 0) - linesBefore;
       unwatch();
       await monitor.stop();
+      await gone(bpfPid);
     }
     const offMs = median(offRunsMs);
     const onMs = median(onRunsMs);

@@ -239,11 +239,12 @@ export class Monitor {
     return { live: true, source: 'nvidia-smi' };
   }
 
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
     this.proc.stop();
     this.cpu.stop();
     this.steps?.off();
-    await this.bpf?.stop();
+    this.bpf?.stop();
+    return Promise.resolve();
   }
 }
 
