@@ -95,8 +95,8 @@ export class Monitor {
   }
 
   /**
-   * Starts monitoring for this cordon process. bpftrace compiles and attaches in the background (about
-   * 2.5 s on a 2-core VM); `watch()` waits for it.
+   * Starts monitoring for this cordon process. bpftrace compiles and attaches in the background
+   * (about 2.5 s on a 2-core VM); `watch()` waits for it.
    * @example const monitor = Monitor.start({ bus }); const off = await monitor.watch(target);
    */
   static start(options: MonitorOptions): Monitor {
