@@ -99,12 +99,12 @@ function pidCpuMs(pid: number | undefined): number {
 }
 
 /**
- * Waits until a process is gone. A stopped monitor's bpftrace takes over a second to die (the
- * kernel detaches its tracepoints one grace period at a time), and the next unmonitored build must
- * not share the host with it.
+ * Waits (up to 10 s) until a process is gone. A stopped monitor's bpftrace takes over a second to
+ * die (the kernel detaches its tracepoints one grace period at a time), and the next unmonitored
+ * build must not share the host with it.
  */
 async function gone(pid: number | undefined): Promise<void> {
-  while (pid !== undefined && existsSync(`/proc/${pid}`)) {
+  for (let i = 0; i < 500 && pid !== undefined && existsSync(`/proc/${pid}`); i++) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
