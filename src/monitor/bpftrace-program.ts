@@ -207,7 +207,9 @@ const ustr = (expr: string): string => `str(uptr(${expr}))`;
 export function buildProgram(options: ProgramOptions): string {
   const fields = options.syscalls;
   const control = fields.pread64;
-  if (!control || control.length < 4) throw new Error('the kernel has no pread64 tracepoint');
+  if (!control || control.length < 4) {
+    throw new Error('the kernel has no sys_enter_pread64 tracepoint (CONFIG_FTRACE_SYSCALLS)');
+  }
   const ids = options.excludeCgroupIds.length > 0 ? options.excludeCgroupIds : [1];
   // Host processes stop at the cgroup compares, before the map lookup.
   const notHost = ids.map((id) => `cgroup != ${id}`).join(' && ');

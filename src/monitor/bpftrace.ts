@@ -254,16 +254,12 @@ export class BpfMonitor {
     if (!bpftrace) return this.fail('bpftrace is not installed');
     const tracefs = ensureTracefs();
     if (!tracefs) return this.fail('tracefs is not mounted and could not be mounted');
-    const syscalls = readSyscallFields(tracefs);
-    if (!syscalls.pread64?.length) {
-      return this.fail('the kernel has no syscall tracepoints (CONFIG_FTRACE_SYSCALLS)');
-    }
     let program: string;
     try {
       program = buildProgram({
         excludeCgroupIds: hostCgroupIds(),
         controlPid: process.pid,
-        syscalls,
+        syscalls: readSyscallFields(tracefs),
       });
     } catch (err) {
       return this.fail(`cannot build the eBPF program: ${(err as Error).message}`);
