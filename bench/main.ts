@@ -186,11 +186,14 @@ load average at the end of the run: ${m.loadAverage.join(', ')}. Mode: ${r.mode}
   bash's \`$EPOCHREALTIME\`, to the process being gone from /proc, polled every millisecond. The
   proxy's flow event (or the monitor's exec event) only names the pid to watch.
 - Monitor overhead: a generated C project (40 files) built with \`make -j2\` in a throwaway cgroup,
-  9 builds without and 9 with the eBPF monitor watching that cgroup, alternating (the monitor
+  15 builds without and 15 with the eBPF monitor watching that cgroup, alternating (the monitor
   starts before and stops after each monitored build, and the next unmonitored build waits until
-  the stopped bpftrace is gone); medians of wall time, and the CPU of the build's cgroup, of
-  bpftrace and of the bench's own process (cordon) per build. On this kind of VM the figure moves
-  by a few points from run to run with the host's load: compare runs, not one.
+  the stopped bpftrace is gone). The overhead is the median over the 15 pairs of each monitored
+  build's wall time against the unmonitored build just before it (the host's load drifts; a
+  pair's two builds share it); the difference between the medians of all off and all on builds is
+  in the note. Also medians of the CPU of the build's cgroup, of bpftrace and of the bench's own
+  process (cordon) per build. On this kind of VM a single pair moves by several points with the
+  host's load: compare runs, not one.
 - Proxy: a Node upstream (its own process, on the host's loopback) sends 1 GiB (256 MiB with
   \`--short\`) to a Node client in a sandbox netns, through cordon's transparent proxy (an allowed
   name mapped by \`network.hosts\`), and the same transfer over a plain veth pair without cordon

@@ -2,9 +2,11 @@
  * Monitoring overhead on a benign, exec-heavy workload: a parallel C build (`make -j2` over ~40
  * generated C files) run inside a throwaway cgroup, with no bpftrace attached versus with the
  * monitor watching that cgroup. Target: under 5% wall time. Off and on runs alternate (the
- * monitor starts and stops around each monitored build), so drift in a shared host's load hits
- * both alike; the CPU the monitoring added (build cgroup, bpftrace, this process) is reported too,
- * as wall time on a loaded 2-core host is noisy.
+ * monitor starts and stops around each monitored build), and the overhead is the median over
+ * those pairs of each monitored build against the unmonitored one just before it: a shared host's
+ * load drifts over a run, and a pair's two builds see nearly the same load where the medians of
+ * all off and all on builds do not. The CPU the monitoring added (build cgroup, bpftrace, this
+ * process) is reported too, as wall time on a loaded 2-core host is noisy.
  */
 import { spawn } from 'node:child_process';
 import {
@@ -28,7 +30,10 @@ export interface MonitorOverheadResult {
   offMs: number;
   /** Median wall time with the monitor watching the build's cgroup. */
   onMs: number;
+  /** Median over the (off, on) pairs of on / off - 1, in percent. */
   overheadPct: number;
+  /** onMs / offMs - 1, in percent: the same runs compared as two groups. */
+  overheadOfMediansPct: number;
   /** Events the monitor published per monitored build. */
   eventsPerBuild: number;
   /** Lines bpftrace printed per monitored build (what cordon reads and parses). */
@@ -129,7 +134,7 @@ export async function benchMonitorOverhead(
   options: { short?: boolean; runs?: number; files?: number } = {},
 ): Promise<MonitorOverheadResult> {
   const files = options.files ?? (options.short ? 16 : 40);
-  const runs = options.runs ?? (options.short ? 2 : 9);
+  const runs = options.runs ?? (options.short ? 2 : 15);
   const root = cgroup2Root();
   if (!root) throw new Error('no cgroup2 hierarchy');
   const dir = mkdtempSync(join(tmpdir(), 'cordon-bench-monitor-'));
@@ -182,12 +187,14 @@ export async function benchMonitorOverhead(
     }
     const offMs = median(offRunsMs);
     const onMs = median(onRunsMs);
+    const pct = (x: number): number => Math.round(x * 1000) / 10;
     return {
       files,
       runs,
       offMs: Math.round(offMs),
       onMs: Math.round(onMs),
-      overheadPct: Math.round(((onMs - offMs) / offMs) * 1000) / 10,
+      overheadPct: pct(median(onRunsMs.map((on, i) => on / offRunsMs[i]! - 1))),
+      overheadOfMediansPct: pct(onMs / offMs - 1),
       eventsPerBuild: Math.round(events / runs),
       linesPerBuild: Math.round(lines / runs),
       offRunsMs: offRunsMs.map(Math.round),

@@ -126,7 +126,7 @@ export const BENCHMARKS: BenchEntry[] = [
           peers: { 'monitoring off': measured(r.offMs) },
           target: 'overhead < 5%',
           note:
-            `overhead ${r.overheadPct}%, ${r.eventsPerBuild} events (${r.linesPerBuild} bpftrace lines) per build; CPU per build: build ` +
+            `overhead ${r.overheadPct}% (median of ${r.runs} off/on pairs; ${r.overheadOfMediansPct}% between the medians), ${r.eventsPerBuild} events (${r.linesPerBuild} bpftrace lines) per build; CPU per build: build ` +
             `${r.buildCpuOffMs} ms off / ${r.buildCpuOnMs} ms on, bpftrace ${r.bpftraceCpuMs} ms, ` +
             `cordon ${r.cordonCpuMs} ms (${r.cordonCpuOffMs} ms unmonitored); Tetragon ~10.6% (published)`,
         },

@@ -7,12 +7,25 @@ import { constants } from 'node:os';
 import { basename } from 'node:path';
 import type { EventBus, NewEvent } from '../events/index.js';
 import type { BpfRecord } from './bpftrace-parse.js';
-import { argv0Mismatch, readArgv, readCwd, readExe, readStatus, splitArgv } from './proc-facts.js';
+import {
+  argv0Mismatch,
+  readArgv,
+  readCwd,
+  readCwdOfInode,
+  readExe,
+  readStatus,
+  splitArgv,
+} from './proc-facts.js';
 import { absolutize, matchSensitive } from './sensitive-paths.js';
 import type { WatchEntry, WatchRegistry } from './watch-registry.js';
 
 const WRITE_FLAGS = 0o1 | 0o2 | 0o100 | 0o1000; // O_WRONLY | O_RDWR | O_CREAT | O_TRUNC
 const MAX_TRACKED = 20_000;
+/**
+ * How long a working directory's path, learnt from one exec, names every exec from that directory
+ * (see `execCwd`). Bounds how long a renamed directory keeps its old name here.
+ */
+const CWD_KEY_TTL_MS = 1000;
 
 const SIGNAL_NAMES = new Map<number, string>(
   Object.entries(constants.signals).map(([name, n]) => [n, name]),
@@ -48,6 +61,9 @@ export class BpfEventTranslator {
    * answer is what /proc said while this batch was handled, as it would be read per record.
    */
   private readonly cwdNow = new Map<number, string | undefined>();
+  /** Paths of working directories by kernel identity (`dentry:inode`), since `cwdKeysSince`. */
+  private readonly cwdOfKey = new Map<string, string>();
+  private cwdKeysSince = 0;
   published = 0;
 
   constructor(
@@ -125,7 +141,7 @@ export class BpfEventTranslator {
     this.exeOf.set(rec.pid, exe);
     const fullArgv =
       argv && argv.length > 0 ? callerArgv(argv, name) : (readArgv(rec.pid) ?? [name]);
-    const cwd = this.cwd(rec.pid);
+    const cwd = this.execCwd(rec.pid, rec.cwdKey);
     this.emit(watch, {
       kind: 'process.exec',
       pid: rec.pid,
@@ -215,6 +231,26 @@ export class BpfEventTranslator {
     if (this.cwdNow.size === 0) queueMicrotask(() => this.cwdNow.clear());
     const cwd = readCwd(pid);
     this.cwdNow.set(pid, cwd);
+    return cwd;
+  }
+
+  /**
+   * The directory an exec ran in, by the kernel's identity of it: a build runs its hundred execs
+   * from a few directories, so one readlink names them all, where one per exec cost more than the
+   * rest of the exec's handling. The path is learnt only from a process whose cwd is still that
+   * inode (`readCwdOfInode`), so a process that has moved on since its exec does not mislabel
+   * the others. A process already gone, from a directory not yet learnt, has none (as before).
+   */
+  private execCwd(pid: number, key: string): string | undefined {
+    const now = performance.now();
+    if (now - this.cwdKeysSince > CWD_KEY_TTL_MS || this.cwdOfKey.size > MAX_TRACKED) {
+      this.cwdOfKey.clear();
+      this.cwdKeysSince = now;
+    }
+    const known = this.cwdOfKey.get(key);
+    if (known !== undefined) return known;
+    const cwd = readCwdOfInode(pid, key.slice(key.indexOf(':') + 1));
+    if (cwd !== undefined) this.cwdOfKey.set(key, cwd);
     return cwd;
   }
 

@@ -1,13 +1,14 @@
 import { describe, expect, test } from 'vitest';
 import { buildProgram, type SyscallFields, WATCH_OFFSET } from './bpftrace-program.js';
-import { ipv4, ipv6, parseLine, parsePrintf } from './bpftrace-parse.js';
+import fc from 'fast-check';
+import { decodeHexBytes, ipv4, ipv6, parseLine, parsePrintf } from './bpftrace-parse.js';
 
 describe('bpftrace output parsing', () => {
   test.each([
     ['M\t42', { t: 'sync', pid: 42 }],
     [
-      // "a\tb\0\\x00\0": a tab, a NUL and a literal backslash are each one escaped byte.
-      'A\t25\t7\t1\t\\x61\\x09\\x62\\x00\\x5c\\x78\\x30\\x30\\x00',
+      // "a\tb\0\\x00\0": every byte two hex digits, a literal backslash too.
+      'A\t25\t7\t1\t61 09 62 00 5c 78 30 30 00',
       {
         t: 'argv-chunk',
         cgroupId: 25,
@@ -18,7 +19,7 @@ describe('bpftrace output parsing', () => {
     ],
     ['A\t25\t7\t0\t', { t: 'argv-chunk', cgroupId: 25, tid: 7, index: 0, bytes: Buffer.alloc(0) }],
     [
-      'E\t25\t7\t6\t1000\t7\t1\t2\t6\t/bin/my\ttool',
+      'E\t25\t7\t6\t1000\t7\t621\t18446623140013416448:1234\t/bin/my\ttool',
       {
         t: 'exec',
         cgroupId: 25,
@@ -28,11 +29,12 @@ describe('bpftrace output parsing', () => {
         oldPid: 7,
         urgent: false,
         stdio: { stdin: 'socket', stdout: 'unix', stderr: 'null' },
+        cwdKey: '18446623140013416448:1234',
         filename: '/bin/my\ttool',
       },
     ],
     [
-      'N\t25\t8\t6\t1000\t8\t4\t4\t4\t/tmp/xmrig',
+      'N\t25\t8\t6\t1000\t8\t444\t1:2\t/tmp/xmrig',
       {
         t: 'exec',
         cgroupId: 25,
@@ -42,6 +44,7 @@ describe('bpftrace output parsing', () => {
         oldPid: 8,
         urgent: true,
         stdio: { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' },
+        cwdKey: '1:2',
         filename: '/tmp/xmrig',
       },
     ],
@@ -110,17 +113,44 @@ describe('bpftrace output parsing', () => {
       '',
       'Z\t1',
       'E\t1\t2',
-      'E\t25\t7\t6\t1000\t7\t1\t2\t/bin/true', // a stdio code short
-      'E\t25\t7\t6\t1000\t7\t1\t9\t0\t/bin/true', // no such stdio kind
+      'E\t25\t7\t6\t1000\t7\t1:2\t/bin/true', // no stdio
+      'E\t25\t7\t6\t1000\t7\t1\t2\t6\t1:2\t/bin/true', // stdio as three fields
+      'E\t25\t7\t6\t1000\t7\t691\t1:2\t/bin/true', // no such stdio kind (9)
+      'E\t25\t7\t6\t1000\t7\t1621\t1:2\t/bin/true', // a fourth fd
+      'E\t25\t7\t6\t1000\t7\t621\t/bin/true', // no cwd key
+      'E\t25\t7\t6\t1000\t7\t621\t1:\t/bin/true', // half a cwd key
       'F\t1\t2\t9\t0\t0\t/x',
-      'A\t25\t7\t0\tplain text', // argv comes as %rx only
-      'A\t25\t7\t0\t\\x6', // a byte cut short
-      'A\t25\t7\t0\t\\x6g',
+      'A\t25\t7\t0\tplain text', // argv comes as %rh only
+      'A\t25\t7\t0\t\\x61', // %rx
+      'A\t25\t7\t0\t61 6', // a byte cut short
+      'A\t25\t7\t0\t61 6g',
+      'A\t25\t7\t0\t61 62 ', // a space past the last byte
+      'A\t25\t7\t0\t6162',
       '{not json',
       '{"type":"printf"}',
     ]) {
       expect(bad.startsWith('{') ? parseLine(bad) : parsePrintf(bad)).toBeNull();
     }
+  });
+
+  test('decodes any bytes as bpftrace prints them with %rh, and only that form', () => {
+    const rh = (b: Uint8Array): string =>
+      [...b].map((x) => x.toString(16).padStart(2, '0')).join(' ');
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        expect(decodeHexBytes(rh(bytes))).toEqual(Buffer.from(bytes));
+      }),
+    );
+    // Any other text: null, never a throw, and never bytes unless it re-encodes to itself.
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom('0', 'a', 'f', 'g', 'A', ' ', '\\', 'x') }),
+        (text) => {
+          const bytes = decodeHexBytes(text);
+          if (bytes) expect(rh(bytes)).toBe(text);
+        },
+      ),
+    );
   });
 
   test('reads JSON envelopes: printf, attached probes, lost events', () => {

@@ -22,6 +22,8 @@ export type BpfRecord =
       urgent: boolean;
       /** What fds 0..2 were at exec, read in the kernel. */
       stdio: { stdin: FdKind; stdout: FdKind; stderr: FdKind };
+      /** The working directory's identity in the kernel (`dentry:inode`), not its path. */
+      cwdKey: string;
       filename: string;
     }
   | { t: 'exit'; cgroupId: number; pid: number; exitCode: number }
@@ -81,15 +83,47 @@ function fields(data: string, n: number): string[] | null {
   return out;
 }
 
-/** bpftrace's `%rx`: every byte as `\xNN`. */
-const HEX_BYTES = /^(?:\\x[0-9a-f]{2})*$/;
+/** `dentry:inode`, both decimal. */
+const CWD_KEY = /^\d+:\d+$/;
 
 function num(s: string | undefined): number {
   return s === undefined ? NaN : Number(s);
 }
 
-function stdioKind(code: string | undefined): FdKind | undefined {
-  return STDIO_KINDS[num(code)];
+/** The value of a lower-case hex digit's character code, or -1. */
+function hexDigit(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  if (code >= 97 && code <= 102) return code - 87;
+  return -1;
+}
+
+/**
+ * Decodes bpftrace's `%rh` (every byte as two hex digits, separated by spaces: `61 62`); null
+ * unless the text is exactly that. By hand: a regex check, a replaceAll and Buffer.from cost a C
+ * build's argv chunks twice as much.
+ */
+export function decodeHexBytes(text: string): Buffer | null {
+  if ((text.length + 1) % 3 !== 0) return text.length === 0 ? Buffer.alloc(0) : null;
+  const out = Buffer.allocUnsafe((text.length + 1) / 3);
+  for (let i = 0, j = 0; i < text.length; i += 3, j++) {
+    const hi = hexDigit(text.charCodeAt(i));
+    const lo = hexDigit(text.charCodeAt(i + 1));
+    if (hi < 0 || lo < 0 || (i + 2 < text.length && text.charCodeAt(i + 2) !== 32)) return null;
+    out[j] = hi * 16 + lo;
+  }
+  return out;
+}
+
+/** What fds 0..2 are, from their kinds packed as hex digits (fd 0 last); undefined if malformed. */
+function stdioKinds(
+  packed: string | undefined,
+): Extract<BpfRecord, { t: 'exec' }>['stdio'] | undefined {
+  if (packed === undefined || !/^[0-9a-f]{1,3}$/.test(packed)) return undefined;
+  const n = parseInt(packed, 16);
+  const stdin = STDIO_KINDS[n & 0xf];
+  const stdout = STDIO_KINDS[(n >> 4) & 0xf];
+  const stderr = STDIO_KINDS[n >> 8];
+  return stdin && stdout && stderr ? { stdin, stdout, stderr } : undefined;
 }
 
 /** Parses one printf payload (without the trailing newline). */
@@ -100,16 +134,15 @@ export function parsePrintf(data: string): BpfRecord | null {
       return { t: 'sync', pid: num(data.slice(2)) };
     case 'A\t': {
       const f = fields(data, 5);
-      const hex = f?.[4] ?? '';
-      if (!f || !HEX_BYTES.test(hex)) return null;
-      const bytes = Buffer.from(hex.replaceAll('\\x', ''), 'hex');
+      const bytes = f && decodeHexBytes(f[4] ?? '');
+      if (!f || !bytes) return null;
       return { t: 'argv-chunk', cgroupId: num(f[1]), tid: num(f[2]), index: num(f[3]), bytes };
     }
     case 'E\t':
     case 'N\t': {
-      const f = fields(data, 10);
-      const [stdin, stdout, stderr] = [f?.[6], f?.[7], f?.[8]].map(stdioKind);
-      if (!f || !stdin || !stdout || !stderr) return null;
+      const f = fields(data, 9);
+      const stdio = stdioKinds(f?.[6]);
+      if (!f || !stdio || !CWD_KEY.test(f[7] ?? '')) return null;
       return {
         t: 'exec',
         cgroupId: num(f[1]),
@@ -118,8 +151,9 @@ export function parsePrintf(data: string): BpfRecord | null {
         uid: num(f[4]),
         oldPid: num(f[5]),
         urgent: tag === 'N\t',
-        stdio: { stdin, stdout, stderr },
-        filename: f[9] ?? '',
+        stdio,
+        cwdKey: f[7] ?? '',
+        filename: f[8] ?? '',
       };
     }
     case 'X\t': {

@@ -5,10 +5,16 @@
  *
  *   M pid                                   sync marker (an exec of the marker program, any cgroup)
  *   A cg tid idx hex                        chunk idx of a successful exec's argv area (tid: oldPid):
- *                                           up to ARGV_CHUNK bytes, each as \xNN
- *   E cg pid ppid uid oldPid s0 s1 s2 filename
- *                                           exec done (sched_process_exec); s0..s2: what fds 0..2
- *                                           are (STDIO_KINDS), read from the new image's fd table
+ *                                           up to ARGV_CHUNK bytes, each as two hex digits and a
+ *                                           space (`%rh`: 3 characters a byte; `%rx`'s `\xNN` is 5
+ *                                           in JSON)
+ *   E cg pid ppid uid oldPid stdio cwd filename
+ *                                           exec done (sched_process_exec); stdio: what fds 0..2
+ *                                           are (STDIO_KINDS), read from the new image's fd table,
+ *                                           a hex digit each, fd 0 last (0x621: fd 0 is 1, fd 2 6);
+ *                                           cwd: the working directory's dentry address and inode
+ *                                           (`ptr:ino`), a key that user space resolves once for
+ *                                           every exec sharing it (see bpf-events.ts)
  *   N (as E)                                the same, for an exec that must be seen at once
  *                                           (URGENT_TAGS): an image from outside the host's
  *                                           software trees, or stdio on a network socket
@@ -157,8 +163,8 @@ function stdioKind(fd: number): string {
  * An exec's argv is sent as its argument area (`mm->arg_start..arg_end`, the NUL-terminated
  * strings /proc/<pid>/cmdline shows) in chunks of this many bytes: a compiler's argv of 9 to 30
  * elements fits one or two chunks, where one printf per element made two thirds of a build's
- * lines. bpftrace's `%rx` prints every byte as `\xNN`, so NULs, tabs and backslashes inside
- * arguments cannot be mistaken for each other.
+ * lines. bpftrace's `%rh` prints every byte as two hex digits, so NULs, tabs and backslashes
+ * inside arguments cannot be mistaken for each other.
  */
 export const ARGV_CHUNK = 200;
 /** BPFTRACE_STRLEN: the longest string (path, argument) and buffer a printf carries. */
@@ -342,7 +348,7 @@ export function buildProgram(options: ProgramOptions): string {
     if ($i * ${ARGV_CHUNK} < $an) {
       $len = $an - $i * ${ARGV_CHUNK};
       if ($len > ${ARGV_CHUNK}) { $len = ${ARGV_CHUNK}; }
-      printf("A\\t%llu\\t%d\\t%d\\t%rx\\n", cgroup, args->old_pid, $i, buf(uptr($as + $i * ${ARGV_CHUNK}), $len));
+      printf("A\\t%llu\\t%d\\t%d\\t%rh\\n", cgroup, args->old_pid, $i, buf(uptr($as + $i * ${ARGV_CHUNK}), $len));
     }
     $i++;
   }
@@ -363,7 +369,9 @@ ${[0, 1, 2].map(stdioKind).join('\n')}
   $tag = ${'N'.charCodeAt(0)};
   if (@hostImage[tid] && $k0 != 1 && $k1 != 1 && $k2 != 1) { $tag = ${'E'.charCodeAt(0)}; }
   delete(@hostImage[tid]);
-  printf("%c\\t%llu\\t%d\\t%d\\t%d\\t%d\\t%d\\t%d\\t%d\\t%s\\n", $tag, cgroup, pid, curtask->real_parent->tgid, uid, args->old_pid, $k0, $k1, $k2, str(args->filename));
+  // One printf argument for the three stdio kinds, and the cwd key read inline: this probe's
+  // stack holds the whole line, the 200-byte filename included, within 512 bytes.
+  printf("%c\\t%llu\\t%d\\t%d\\t%d\\t%d\\t%x\\t%llu:%llu\\t%s\\n", $tag, cgroup, pid, curtask->real_parent->tgid, uid, args->old_pid, $k0 | ($k1 << 4) | ($k2 << 8), (uint64)curtask->fs->pwd.dentry, curtask->fs->pwd.dentry->d_inode->i_ino, str(args->filename));
 }
 tracepoint:sched:sched_process_exit /args->group_dead && ${watched}/ {
   printf("X\\t%llu\\t%d\\t%d\\n", cgroup, pid, curtask->exit_code);

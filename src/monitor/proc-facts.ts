@@ -3,7 +3,7 @@
  * points at, its pid inside its own namespace, and whether argv[0] masquerades. Every reader
  * returns undefined when the process is gone (short-lived processes race every reader here).
  */
-import { readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { FdKind } from '../events/index.js';
 
@@ -40,6 +40,25 @@ export function readPidNamespace(pid: number | 'self'): string | undefined {
 
 export function readCwd(pid: number): string | undefined {
   return tryLink(`/proc/${pid}/cwd`);
+}
+
+/**
+ * The path of a process's working directory if that directory is still inode `ino`: read between
+ * two looks at the inode, so a `cd` in between cannot pass another directory's path off as it.
+ * Undefined when the process is gone or its cwd is elsewhere now.
+ */
+export function readCwdOfInode(pid: number, ino: string): string | undefined {
+  const link = `/proc/${pid}/cwd`;
+  const isIno = (): boolean => {
+    try {
+      return String(statSync(link, { bigint: true, throwIfNoEntry: false })?.ino) === ino;
+    } catch {
+      return false; // EACCES and the like: as if gone
+    }
+  };
+  if (!isIno()) return undefined;
+  const path = tryLink(link);
+  return path !== undefined && isIno() ? path : undefined;
 }
 
 /**

@@ -196,6 +196,46 @@ describe.skipIf(skip)(`eBPF monitor (skipped when unavailable: ${why || 'availab
     expect(monitor.ebpf!.stats.records - records).toBeLessThan(9);
   });
 
+  test('names the directory each exec ran in, for processes already gone too, and not one a process moved to later', async () => {
+    const work = join(tmp, 'work dir');
+    mkdirSync(work);
+    // sh stays in `work` through the first sleep, long enough for its lines to be handled: the
+    // two short-lived trues share its directory; then it moves to / and execs again.
+    const run = await runIn(
+      watched.procs,
+      ['/bin/sh', '-c', '/bin/true; /bin/true; sleep 2; cd /; exec /bin/sleep 0.2'],
+      { cwd: work },
+    );
+    await monitor.flush();
+    const execs = sink.events.filter(
+      (e): e is Extract<CordonEvent, { kind: 'process.exec' }> =>
+        e.kind === 'process.exec' &&
+        e.source === 'ebpf' &&
+        e.ppid !== undefined &&
+        (e.pid === run.pid || e.ppid === run.pid),
+    );
+    expect(execs.map((e) => [e.argv[0], e.cwd])).toEqual([
+      ['/bin/sh', work],
+      ['/bin/true', work],
+      ['/bin/true', work],
+      ['sleep', work],
+      ['/bin/sleep', '/'],
+    ]);
+
+    // Here sh moves at once, before its exec is handled: its directory is then unknown (or, read
+    // in time, the right one), never the one it moved to.
+    const other = join(tmp, 'other dir');
+    mkdirSync(other);
+    const moved = await runIn(watched.procs, ['/bin/sh', '-c', 'cd /; exec /bin/sleep 0.5'], {
+      cwd: other,
+    });
+    await monitor.flush();
+    const [sh, sleep] = ofPid('process.exec', moved.pid).filter((e) => e.source === 'ebpf');
+    expect(sh?.argv[0]).toBe('/bin/sh');
+    expect([other, undefined]).toContain(sh?.cwd);
+    expect(sleep).toMatchObject({ exe: '/bin/sleep', cwd: '/' });
+  });
+
   test('reports a #! script with the argv it was run with, its interpreter argument left out', async () => {
     const plain = join(tmp, 'plain.sh');
     const withArg = join(tmp, 'with-arg.sh');

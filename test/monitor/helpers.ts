@@ -44,11 +44,12 @@ export function makeCgroup(name: string): {
 export function runIn(
   procs: string | null,
   argv: string[],
-  options: { stdout?: 'ignore' | 'pipe' } = {},
+  options: { stdout?: 'ignore' | 'pipe'; cwd?: string } = {},
 ): Promise<{ pid: number; code: number | null; stdout: string }> {
   const join = procs ? `echo $$ > '${procs}' && ` : '';
   const child = spawn('/bin/sh', ['-c', `${join}exec "$@"`, 'sh', ...argv], {
     stdio: ['ignore', options.stdout ?? 'pipe', 'ignore'],
+    cwd: options.cwd,
   });
   let stdout = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
