@@ -1,6 +1,10 @@
-import { describe, expect, test } from 'vitest';
-import { callerArgv } from './bpf-events.js';
-import { splitArgv } from './proc-facts.js';
+import { statSync } from 'node:fs';
+import { describe, expect, test, vi } from 'vitest';
+import { EventBus, type CordonEvent } from '../events/index.js';
+import { BpfEventTranslator, callerArgv } from './bpf-events.js';
+import type { BpfRecord } from './bpftrace-parse.js';
+import { readCwdOfInode, splitArgv } from './proc-facts.js';
+import { WatchRegistry } from './watch-registry.js';
 
 describe('argv of a #! script', () => {
   test.each([
@@ -36,5 +40,56 @@ describe('argv area', () => {
     ['caf\xc3\xa9\0', ['café']],
   ])('%j', (area, expected) => {
     expect(splitArgv(Buffer.from(area, 'latin1'))).toEqual(expected);
+  });
+});
+
+describe("an exec's working directory", () => {
+  const cwdIno = String(statSync('.', { bigint: true }).ino);
+  // No such process: pid_max is at most 2^22.
+  const gonePid = 2 ** 22 + 7;
+
+  test('is read from a process whose cwd is still that inode, and only then', () => {
+    expect(readCwdOfInode(process.pid, cwdIno)).toBe(process.cwd());
+    expect(readCwdOfInode(process.pid, `${cwdIno}0`)).toBeUndefined();
+    expect(readCwdOfInode(gonePid, cwdIno)).toBeUndefined();
+  });
+
+  test('learnt once per directory, names execs of processes already gone, for a second', () => {
+    vi.useFakeTimers({ toFake: ['performance'] });
+    try {
+      const bus = new EventBus();
+      const execs: CordonEvent[] = [];
+      bus.subscribe((e) => execs.push(e));
+      const registry = new WatchRegistry();
+      registry.add({ sandboxId: 'sb', cgroupId: 9, attribution: () => ({ sandboxId: 'sb' }) });
+      const translator = new BpfEventTranslator(bus, registry);
+      const exec = (pid: number, cwdKey: string): string | undefined => {
+        const rec: BpfRecord = {
+          t: 'exec',
+          cgroupId: 9,
+          pid,
+          ppid: 1,
+          uid: 0,
+          oldPid: pid,
+          urgent: false,
+          stdio: { stdin: 'null', stdout: 'null', stderr: 'null' },
+          cwdKey,
+          filename: '/bin/true',
+        };
+        translator.handle(rec);
+        const last = execs.at(-1);
+        return last?.kind === 'process.exec' ? last.cwd : 'no event';
+      };
+      const here = `123:${cwdIno}`;
+      expect(exec(gonePid, here)).toBeUndefined(); // not learnt yet, and nobody to ask
+      expect(exec(process.pid, here)).toBe(process.cwd());
+      expect(exec(gonePid, here)).toBe(process.cwd());
+      // Another dentry with this inode is another key: learnt on its own.
+      expect(exec(gonePid, `124:${cwdIno}`)).toBeUndefined();
+      vi.advanceTimersByTime(1001);
+      expect(exec(gonePid, here)).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -61,9 +61,8 @@ export class BpfEventTranslator {
    * answer is what /proc said while this batch was handled, as it would be read per record.
    */
   private readonly cwdNow = new Map<number, string | undefined>();
-  /** Paths of working directories by kernel identity (`dentry:inode`), since `cwdKeysSince`. */
-  private readonly cwdOfKey = new Map<string, string>();
-  private cwdKeysSince = 0;
+  /** Paths of working directories by kernel identity (`dentry:inode`), and when each was read. */
+  private readonly cwdOfKey = new Map<string, { path: string; at: number }>();
   published = 0;
 
   constructor(
@@ -243,14 +242,13 @@ export class BpfEventTranslator {
    */
   private execCwd(pid: number, key: string): string | undefined {
     const now = performance.now();
-    if (now - this.cwdKeysSince > CWD_KEY_TTL_MS || this.cwdOfKey.size > MAX_TRACKED) {
-      this.cwdOfKey.clear();
-      this.cwdKeysSince = now;
-    }
     const known = this.cwdOfKey.get(key);
-    if (known !== undefined) return known;
+    if (known && now - known.at <= CWD_KEY_TTL_MS) return known.path;
     const cwd = readCwdOfInode(pid, key.slice(key.indexOf(':') + 1));
-    if (cwd !== undefined) this.cwdOfKey.set(key, cwd);
+    if (cwd !== undefined) {
+      if (this.cwdOfKey.size > MAX_TRACKED) this.cwdOfKey.clear();
+      this.cwdOfKey.set(key, { path: cwd, at: now });
+    }
     return cwd;
   }
 
