@@ -63,12 +63,12 @@ describe("an exec's working directory", () => {
       const registry = new WatchRegistry();
       registry.add({ sandboxId: 'sb', cgroupId: 9, attribution: () => ({ sandboxId: 'sb' }) });
       const translator = new BpfEventTranslator(bus, registry);
-      const exec = (pid: number, cwdKey: string): string | undefined => {
+      const exec = (pid: number, cwdKey: string, ppid = gonePid + 1): string | undefined => {
         const rec: BpfRecord = {
           t: 'exec',
           cgroupId: 9,
           pid,
-          ppid: 1,
+          ppid,
           uid: 0,
           oldPid: pid,
           urgent: false,
@@ -88,6 +88,9 @@ describe("an exec's working directory", () => {
       expect(exec(gonePid, `124:${cwdIno}`)).toBeUndefined();
       vi.advanceTimersByTime(1001);
       expect(exec(gonePid, here)).toBeUndefined();
+      // A gone process whose parent is still in that directory: the parent names it.
+      expect(exec(gonePid, `125:${cwdIno}`, process.pid)).toBe(process.cwd());
+      expect(exec(gonePid, `126:${cwdIno}0`, process.pid)).toBeUndefined();
     } finally {
       vi.useRealTimers();
     }

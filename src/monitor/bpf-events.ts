@@ -140,7 +140,7 @@ export class BpfEventTranslator {
     this.exeOf.set(rec.pid, exe);
     const fullArgv =
       argv && argv.length > 0 ? callerArgv(argv, name) : (readArgv(rec.pid) ?? [name]);
-    const cwd = this.execCwd(rec.pid, rec.cwdKey);
+    const cwd = this.execCwd(rec.pid, rec.ppid, rec.cwdKey);
     this.emit(watch, {
       kind: 'process.exec',
       pid: rec.pid,
@@ -238,13 +238,15 @@ export class BpfEventTranslator {
    * from a few directories, so one readlink names them all, where one per exec cost more than the
    * rest of the exec's handling. The path is learnt only from a process whose cwd is still that
    * inode (`readCwdOfInode`), so a process that has moved on since its exec does not mislabel
-   * the others. A process already gone, from a directory not yet learnt, has none (as before).
+   * the others. A process already gone is named by its parent when the parent is still in that
+   * directory (a shell waiting for its command); failing that, it has none.
    */
-  private execCwd(pid: number, key: string): string | undefined {
+  private execCwd(pid: number, ppid: number, key: string): string | undefined {
     const now = performance.now();
     const known = this.cwdOfKey.get(key);
     if (known && now - known.at <= CWD_KEY_TTL_MS) return known.path;
-    const cwd = readCwdOfInode(pid, key.slice(key.indexOf(':') + 1));
+    const ino = key.slice(key.indexOf(':') + 1);
+    const cwd = readCwdOfInode(pid, ino) ?? readCwdOfInode(ppid, ino);
     if (cwd !== undefined) {
       if (this.cwdOfKey.size > MAX_TRACKED) this.cwdOfKey.clear();
       this.cwdOfKey.set(key, { path: cwd, at: now });

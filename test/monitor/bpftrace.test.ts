@@ -223,17 +223,27 @@ describe.skipIf(skip)(`eBPF monitor (skipped when unavailable: ${why || 'availab
     ]);
 
     // Here sh moves at once, before its exec is handled: its directory is then unknown (or, read
-    // in time, the right one), never the one it moved to.
+    // in time, the right one), never the one it moved to. The true it runs from there is gone
+    // when its line is handled, and named by its parent, still there (a directory not seen yet).
     const other = join(tmp, 'other dir');
+    const there = join(tmp, 'moved to');
     mkdirSync(other);
-    const moved = await runIn(watched.procs, ['/bin/sh', '-c', 'cd /; exec /bin/sleep 0.5'], {
-      cwd: other,
-    });
+    mkdirSync(there);
+    const moved = await runIn(
+      watched.procs,
+      ['/bin/sh', '-c', 'cd "$0"; /bin/true; exec /bin/sleep 0.5', there],
+      { cwd: other },
+    );
     await monitor.flush();
     const [sh, sleep] = ofPid('process.exec', moved.pid).filter((e) => e.source === 'ebpf');
     expect(sh?.argv[0]).toBe('/bin/sh');
     expect([other, undefined]).toContain(sh?.cwd);
-    expect(sleep).toMatchObject({ exe: '/bin/sleep', cwd: '/' });
+    expect(sleep).toMatchObject({ exe: '/bin/sleep', cwd: there });
+    const child = sink.events.find(
+      (e): e is Extract<CordonEvent, { kind: 'process.exec' }> =>
+        e.kind === 'process.exec' && e.source === 'ebpf' && e.ppid === moved.pid,
+    );
+    expect(child).toMatchObject({ exe: '/bin/true', cwd: there });
   });
 
   test('reports a #! script with the argv it was run with, its interpreter argument left out', async () => {
