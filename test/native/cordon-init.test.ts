@@ -55,7 +55,11 @@ const denials = (events: InitEvent[]) =>
     (e): e is Extract<InitEvent, { type: 'syscall_denied' }> => e.type === 'syscall_denied',
   );
 
-describe.skipIf(skip)(`cordon-init one-shot (${skip ? why : 'bwrap'})`, () => {
+// One retry: in about one full CI run in five, one case here saw a run with no output and no
+// denial (four cases so far, all running test/native/probe under load; never alone, in 20 runs of
+// this file nor 150 of the probe). The filter is deterministic, so a real fault fails the retry
+// too; runOneShot prints any run that did not end with init's exit event, so the cause shows.
+describe.skipIf(skip)(`cordon-init one-shot (${skip ? why : 'bwrap'})`, { retry: 1 }, () => {
   test('reports ready with seccomp notify, then the exit', async () => {
     const r = await runOneShot(init, ['true']);
     expect(r.code).toBe(0);
@@ -115,6 +119,11 @@ describe.skipIf(skip)(`cordon-init one-shot (${skip ? why : 'bwrap'})`, () => {
     const script = `exec "$0" mount 'a"b\\c' "$(printf 'new\\nline')" "$(printf '\\377')" é "$@"`;
     const r = await runOneShot(init, ['sh', '-c', script, probe, ...many]);
     const [event] = denials(r.events);
+    // The whole outcome on a failure (see the probe cases above).
+    const { code, signal, stdout, stderr, events } = r;
+    expect({ code, signal, stdout, stderr, events, denied: !!event }).toMatchObject({
+      denied: true,
+    });
     expect(event!.argv.slice(0, 6)).toEqual([probe, 'mount', 'a"b\\c', 'new\nline', '\ufffd', 'é']);
     expect(event!.argv).toHaveLength(32);
   });

@@ -85,7 +85,17 @@ export function runOneShot(
   opts.onSpawn?.(child);
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, events }));
+    child.on('close', (code, signal) => {
+      // init always ends with its exit event: a run without one failed outside the code under
+      // test (see the retry in cordon-init.test.ts); say how, even when the retry passes.
+      if (initArgs.includes('--events') && events.at(-1)?.type !== 'exit') {
+        console.warn(
+          'runOneShot: no exit event',
+          JSON.stringify({ cmd, code, signal, stdout, stderr, events }),
+        );
+      }
+      resolve({ code, signal, stdout, stderr, events });
+    });
   });
 }
 
