@@ -200,10 +200,11 @@ describe.skipIf(skip)(`eBPF monitor (skipped when unavailable: ${why || 'availab
     const work = join(tmp, 'work dir');
     mkdirSync(work);
     // sh stays in `work` through the first sleep, long enough for its lines to be handled: the
-    // two short-lived trues share its directory; then it moves to / and execs again.
+    // two short-lived trues share its directory; then it moves to / and execs again, and that
+    // image too lives long enough to be asked (lines wait up to 200 ms, longer under load).
     const run = await runIn(
       watched.procs,
-      ['/bin/sh', '-c', '/bin/true; /bin/true; sleep 2; cd /; exec /bin/sleep 0.2'],
+      ['/bin/sh', '-c', '/bin/true; /bin/true; sleep 2; cd /; exec /bin/sleep 2'],
       { cwd: work },
     );
     await monitor.flush();
@@ -231,7 +232,7 @@ describe.skipIf(skip)(`eBPF monitor (skipped when unavailable: ${why || 'availab
     mkdirSync(there);
     const moved = await runIn(
       watched.procs,
-      ['/bin/sh', '-c', 'cd "$0"; /bin/true; exec /bin/sleep 0.5', there],
+      ['/bin/sh', '-c', 'cd "$0"; /bin/true; exec /bin/sleep 2', there],
       { cwd: other },
     );
     await monitor.flush();
