@@ -57,8 +57,9 @@ const denials = (events: InitEvent[]) =>
 
 // One retry: in about one full CI run in five, a case here saw a run with no output and no
 // denial (three cases in two runs so far, all running test/native/probe under load; never alone,
-// in 25 runs of this file nor 150 of the probe). The filter is deterministic, so a real fault fails the retry
-// too; runOneShot prints any run that did not end with init's exit event, so the cause shows.
+// in 25 runs of this file nor 150 of the probe). The filter is deterministic, so a real fault
+// fails the retry too; runOneShot prints any run that did not end with init's exit event, so the
+// cause shows.
 describe.skipIf(skip)(`cordon-init one-shot (${skip ? why : 'bwrap'})`, { retry: 1 }, () => {
   test('reports ready with seccomp notify, then the exit', async () => {
     const r = await runOneShot(init, ['true']);
