@@ -4,7 +4,6 @@
  * one restart after a crash, stop) and routes its output to the translator for watched cgroups.
  * A crash is never silent: coverage goes off with the reason and `onError` is called.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import {
   closeSync,
   existsSync,
@@ -31,7 +30,8 @@ import {
 import { parseLine } from './bpftrace-parse.js';
 import { readLines, type LineReader } from './line-reader.js';
 import { ensureTracefs, findBpftrace, hostCgroupIds, readSyscallFields } from './probe.js';
-import { spawnLauncher } from '../sandbox/fast-spawn.js';
+import { hostEnv, spawnLauncher, type LauncherProcess } from '../sandbox/fast-spawn.js';
+import { findExecutable } from '../sandbox/host.js';
 import { WatchRegistry } from './watch-registry.js';
 
 export interface BpfMonitorOptions {
@@ -90,7 +90,7 @@ export const MAP_KEYS_MAX = 16_384;
 export class BpfMonitor {
   readonly registry = new WatchRegistry(MAP_KEYS_MAX);
   private readonly translator: BpfEventTranslator;
-  private child: ChildProcess | undefined;
+  private child: LauncherProcess | undefined;
   private reader: LineReader | undefined;
   private readonly syncWaiters = new Map<number, () => void>();
   /** Marker pids seen lately (a marker can be read before its spawn has returned its pid). */
@@ -264,21 +264,47 @@ export class BpfMonitor {
     } catch (err) {
       return this.fail(`cannot build the eBPF program: ${(err as Error).message}`);
     }
+    const setpriv = findExecutable('setpriv');
+    if (!setpriv) return this.fail('setpriv (util-linux) is not installed');
     // setpriv: bpftrace dies with cordon even on SIGKILL (its probes would otherwise linger).
-    const child = spawn('setpriv', ['--pdeathsig', 'KILL', bpftrace, '-f', 'json', '-e', program], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        BPFTRACE_STRLEN: String(BPFTRACE_STRLEN),
-        BPFTRACE_PERF_RB_PAGES: '256',
-        BPFTRACE_MAP_KEYS_MAX: String(MAP_KEYS_MAX),
-      },
-    });
+    // posix_spawn, not child_process: a fork copies Node's page tables, and every page cordon then
+    // writes takes a copy-on-write fault (some 700 in the first seconds of handling events).
+    let child: LauncherProcess;
+    try {
+      child = await spawnLauncher(
+        setpriv,
+        ['--pdeathsig', 'KILL', bpftrace, '-f', 'json', '-e', program],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: {
+            ...hostEnv(),
+            BPFTRACE_STRLEN: String(BPFTRACE_STRLEN),
+            BPFTRACE_PERF_RB_PAGES: '256',
+            BPFTRACE_MAP_KEYS_MAX: String(MAP_KEYS_MAX),
+          },
+        },
+      );
+    } catch (error) {
+      return this.fail(`cannot start bpftrace: ${(error as Error).message}`);
+    }
+    const { stdout, stderr } = child;
+    if (this.stopping) {
+      // stop() came while the spawn ran: nothing will read this one.
+      child.kill('SIGKILL');
+      child.unref();
+      stdout?.destroy();
+      stderr?.destroy();
+      return Promise.reject(this.unavailable('stopped while bpftrace was starting'));
+    }
+    if (!stdout || !stderr) {
+      child.kill('SIGKILL');
+      return this.fail('bpftrace started without its output pipes');
+    }
     this.child = child;
     this.stderrTail = [];
     const attached = new Promise<void>((resolve, reject) => {
       this.reader = readLines(
-        child.stdout,
+        stdout,
         (line) => {
           this.stats.lines += 1;
           const rec = parseLine(line);
@@ -297,7 +323,7 @@ export class BpfMonitor {
         this.options.readBatchMs ?? READ_BATCH_MS,
         { tags: URGENT_TAGS, maxWaitMs: ROUTINE_WAIT_MS, nativeBatchMs: NATIVE_BATCH_MS },
       );
-      createInterface({ input: child.stderr }).on('line', (line) => {
+      createInterface({ input: stderr }).on('line', (line) => {
         if (/RLIMIT_MEMLOCK/.test(line)) return; // harmless on modern kernels
         this.stderrTail = [...this.stderrTail.slice(-19), line];
       });
@@ -330,7 +356,7 @@ export class BpfMonitor {
     clearTimeout(timer);
   }
 
-  private onExit(child: ChildProcess, code: number | null, signal: string | null): void {
+  private onExit(child: LauncherProcess, code: number | null, signal: string | null): void {
     if (this.child !== child || this.stopping || !this.state.live) return;
     const reason = `bpftrace exited (${signal ?? `code ${code}`}): ${this.stderrTail.at(-1) ?? ''}`;
     this.state = { live: false, reason };

@@ -5,7 +5,7 @@
  * loop for tens of ms each, and every sandbox's attach and release runs several of them.
  */
 import { CordonError } from '../errors.js';
-import { spawnLauncher, type LauncherProcess } from '../sandbox/fast-spawn.js';
+import { hostEnv, spawnLauncher, type LauncherProcess } from '../sandbox/fast-spawn.js';
 import { findExecutable } from '../sandbox/host.js';
 
 export interface ToolResult {
@@ -20,12 +20,6 @@ function toolPath(cmd: string): string | null {
   if (cmd.startsWith('/')) return cmd;
   if (!paths.has(cmd)) paths.set(cmd, findExecutable(cmd));
   return paths.get(cmd) ?? null;
-}
-
-function hostEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-  return env;
 }
 
 /** Runs `cmd args` with `input` on stdin; never rejects (callers decide what a failure means). */

@@ -27,6 +27,7 @@ export type LauncherProcess = Pick<
   | 'kill'
   | 'once'
   | 'on'
+  | 'unref'
 >;
 
 export type LauncherStdio = 'ignore' | 'inherit' | 'pipe';
@@ -47,6 +48,8 @@ interface Addon {
 }
 
 const running = new Map<number, FastChild>();
+/** Running children that keep the event loop alive (all but those `unref`'d). */
+let referenced = 0;
 let addon: Addon | null | undefined;
 
 function loadAddon(): Addon | null {
@@ -71,6 +74,7 @@ class FastChild extends EventEmitter {
   signalCode: NodeJS.Signals | null = null;
   private openStreams = 0;
   private pidfdOpen = true;
+  private referenced = true;
 
   constructor(
     private readonly native: Addon,
@@ -108,10 +112,18 @@ class FastChild extends EventEmitter {
     return this.native.kill(this.pidfd, n);
   }
 
+  /** As ChildProcess.unref: cordon may exit while this child still runs (it is still reaped). */
+  unref(): void {
+    if (!this.referenced) return;
+    this.referenced = false;
+    referenced -= 1;
+    if (referenced === 0) this.native.unref();
+  }
+
   /** Called by the exit watcher; the pidfd is closed only here, so kill() never hits a reused pid. */
   exited(code: number, signal: number): void {
     running.delete(this.pid);
-    if (running.size === 0) this.native.unref();
+    this.unref();
     this.pidfdOpen = false;
     this.native.close(this.pidfd);
     this.exitCode = signal === 0 ? code : null;
@@ -127,6 +139,13 @@ class FastChild extends EventEmitter {
     this.openStreams = -1; // once
     setImmediate(() => this.emit('close', this.exitCode, this.signalCode));
   }
+}
+
+/** cordon's own environment, for a host tool that should see what cordon sees. */
+export function hostEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  return env;
 }
 
 /**
@@ -152,7 +171,8 @@ export async function spawnLauncher(
   const { pid, pidfd, fds } = started;
   const child = new FastChild(native, pid, pidfd, fds);
   running.set(pid, child);
-  if (running.size === 1) native.ref();
+  referenced += 1;
+  if (referenced === 1) native.ref();
   native.watch(pidfd);
   return child as unknown as LauncherProcess;
 }
