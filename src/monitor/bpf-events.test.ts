@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import { describe, expect, test, vi } from 'vitest';
 import { EventBus, type CordonEvent } from '../events/index.js';
 import { BpfEventTranslator, callerArgv } from './bpf-events.js';
@@ -94,5 +94,39 @@ describe("an exec's working directory", () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('a network socket put on stdio after exec', () => {
+  test("is published as the exec it amounts to: the kernel's stdio, the process's argv from /proc", () => {
+    const bus = new EventBus();
+    const events: CordonEvent[] = [];
+    bus.subscribe((e) => events.push(e));
+    const registry = new WatchRegistry();
+    registry.add({ sandboxId: 'sb', cgroupId: 9, attribution: () => ({ sandboxId: 'sb' }) });
+    const translator = new BpfEventTranslator(bus, registry);
+    const stdio = { stdin: 'socket', stdout: 'socket', stderr: 'pipe' } as const;
+    const turn = (pid: number): Extract<BpfRecord, { t: 'net-stdio' }> => ({
+      t: 'net-stdio',
+      cgroupId: 9,
+      pid,
+      ppid: 1,
+      uid: 0,
+      stdio,
+    });
+    translator.handle(turn(process.pid)); // this test's own process stands in for the shell
+    translator.handle({ ...turn(process.pid), cgroupId: 10 }); // not a watched cgroup
+    expect(events).toEqual([
+      expect.objectContaining({
+        kind: 'process.exec',
+        sandboxId: 'sb',
+        pid: process.pid,
+        exe: readlinkSync('/proc/self/exe'),
+        argv: splitArgv(readFileSync('/proc/self/cmdline')),
+        source: 'ebpf',
+        stdio,
+        cwd: process.cwd(),
+      }),
+    ]);
   });
 });

@@ -116,6 +116,8 @@ export class BpfEventTranslator {
         });
         return;
       }
+      case 'net-stdio':
+        return this.netStdio(watch, rec);
       case 'file':
         return this.file(watch, rec);
       case 'connect':
@@ -152,6 +154,29 @@ export class BpfEventTranslator {
       ...(cwd !== undefined ? { cwd } : {}),
       stdio: rec.stdio,
       argv0Mismatch: argv0Mismatch(exe, fullArgv[0]),
+    });
+  }
+
+  /**
+   * A network socket on the stdio of a running process (`dup2(sock, 0)` with no exec after it):
+   * published as the exec it amounts to, as the /proc sampler does where eBPF is off. The process
+   * is normally still there (it just made the syscall); its argv falls back to its executable.
+   */
+  private netStdio(watch: WatchEntry, rec: Extract<BpfRecord, { t: 'net-stdio' }>): void {
+    const exe = this.exe(rec.pid);
+    const argv = readArgv(rec.pid) ?? (exe ? [exe] : []);
+    const cwd = readCwd(rec.pid);
+    this.emit(watch, {
+      kind: 'process.exec',
+      pid: rec.pid,
+      ppid: rec.ppid,
+      uid: rec.uid,
+      exe: exe ?? argv[0] ?? '',
+      argv,
+      source: 'ebpf',
+      ...(cwd !== undefined ? { cwd } : {}),
+      stdio: rec.stdio,
+      argv0Mismatch: exe ? argv0Mismatch(exe, argv[0]) : false,
     });
   }
 

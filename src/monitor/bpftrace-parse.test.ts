@@ -50,6 +50,17 @@ describe('bpftrace output parsing', () => {
     ],
     ['X\t25\t7\t256', { t: 'exit', cgroupId: 25, pid: 7, exitCode: 256 }],
     [
+      'D\t25\t7\t6\t1000\t611',
+      {
+        t: 'net-stdio',
+        cgroupId: 25,
+        pid: 7,
+        ppid: 6,
+        uid: 1000,
+        stdio: { stdin: 'socket', stdout: 'socket', stderr: 'null' },
+      },
+    ],
+    [
       'F\t25\t7\t1\t-2\t0\t/root/.ssh/id_rsa',
       {
         t: 'file',
@@ -120,6 +131,9 @@ describe('bpftrace output parsing', () => {
       'E\t25\t7\t6\t1000\t7\t621\t/bin/true', // no cwd key
       'E\t25\t7\t6\t1000\t7\t621\t1:\t/bin/true', // half a cwd key
       'F\t1\t2\t9\t0\t0\t/x',
+      'D\t25\t7\t6\t1000', // no stdio
+      'D\t25\t7\t6\t1000\t611\t1', // a field too many
+      'D\t25\t7\t6\t1000\t6x1', // not hex
       'A\t25\t7\t0\tplain text', // argv comes as %rh only
       'A\t25\t7\t0\t\\x61', // %rx
       'A\t25\t7\t0\t61 6', // a byte cut short
@@ -196,6 +210,24 @@ describe('bpftrace output parsing', () => {
     expect(text).toContain('tracepoint:syscalls:sys_enter_pread64 /pid == 4242/');
     expect(text).toContain(`if (args->pos >= ${WATCH_OFFSET})`);
     expect(text).toContain('if (args->count == 1) { @w[$cg] = 1; }');
+  });
+
+  test('watches the exit of each syscall that can put a socket on stdio, by what it returns', () => {
+    const text = buildProgram({
+      excludeCgroupIds: [1],
+      controlPid: 1,
+      syscalls: { ...FIELDS, dup2: ['oldfd', 'newfd'], recvmsg: ['fd', 'msg', 'flags'] },
+    });
+    // A returned fd counts only when it is 0..2; received fds can land on any free one.
+    expect(text).toContain(
+      'tracepoint:syscalls:sys_exit_dup2 /args->ret >= 0 && args->ret <= 2 && cgroup != 1',
+    );
+    expect(text).toContain('tracepoint:syscalls:sys_exit_recvmsg /args->ret >= 0 && cgroup != 1');
+    expect(text).not.toContain('sys_exit_dup3'); // absent from this "kernel"
+    // Reported when a socket is new on fd 0..2; the exec and the exit keep @netStdio right.
+    expect(text).toContain('if (($net & ~$was) != 0) {');
+    expect(text.match(/@netStdio\[pid\] = \$net;/g)).toHaveLength(3); // dup2, recvmsg, the exec
+    expect(text).toMatch(/printf\("X[^\n]*\n {2}delete\(@netStdio\[pid\]\);/);
   });
 
   test('refuses a kernel without the pread64 tracepoint (no way to watch a cgroup)', () => {

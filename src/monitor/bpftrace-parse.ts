@@ -27,6 +27,15 @@ export type BpfRecord =
       filename: string;
     }
   | { t: 'exit'; cgroupId: number; pid: number; exitCode: number }
+  /** A network socket came onto fd 0..2 after exec; `stdio` is what fds 0..2 are now. */
+  | {
+      t: 'net-stdio';
+      cgroupId: number;
+      pid: number;
+      ppid: number;
+      uid: number;
+      stdio: { stdin: FdKind; stdout: FdKind; stderr: FdKind };
+    }
   | {
       t: 'file';
       cgroupId: number;
@@ -154,6 +163,19 @@ export function parsePrintf(data: string): BpfRecord | null {
         stdio,
         cwdKey: f[7] ?? '',
         filename: f[8] ?? '',
+      };
+    }
+    case 'D\t': {
+      const f = data.split('\t');
+      const stdio = stdioKinds(f[5]);
+      if (f.length !== 6 || !stdio) return null;
+      return {
+        t: 'net-stdio',
+        cgroupId: num(f[1]),
+        pid: num(f[2]),
+        ppid: num(f[3]),
+        uid: num(f[4]),
+        stdio,
       };
     }
     case 'X\t': {

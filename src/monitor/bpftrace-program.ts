@@ -19,6 +19,9 @@
  *                                           (URGENT_TAGS): an image from outside the host's
  *                                           software trees, or stdio on a network socket
  *   X cg pid exitCode                       a whole process exited (group_dead)
+ *   D cg pid ppid uid stdio                 a network socket came onto fd 0..2 after exec (a dup2
+ *                                           reverse shell): stdio as on E lines, read at the exit
+ *                                           of the syscall that put it there (NET_STDIO_SYSCALLS)
  *   F cg pid op ret flags path              file op at syscall exit (op: FILE_OPS; 5 = rename's new name)
  *   C cg pid ret 1 0 path                   connect to a unix socket, at syscall exit
  *   C cg pid ret fam portBE v4 v6hi v6lo    connect (inet 2, inet6 10): raw words, decoded in user space
@@ -53,7 +56,7 @@ export const SYNC_COMM = 'cordon-sync';
  * dropped or renamed miner, a reverse shell), connects and the rare syscalls. Routine: what a
  * build makes by the hundred (argv chunks, execs of host programs, exits, file operations).
  */
-export const URGENT_TAGS = 'MNCSP';
+export const URGENT_TAGS = 'MNDCSP';
 
 /**
  * An exec is routine (`E`) when its file name starts with one of these and has no `/.` in it, and
@@ -98,8 +101,29 @@ export const TRACED_SYSCALLS = [
   'memfd_create',
   'execveat',
   'pread64',
+  'dup',
+  'dup2',
+  'dup3',
+  'fcntl',
+  'socket',
+  'accept',
+  'accept4',
+  'pidfd_getfd',
+  'recvmsg',
+  'recvmmsg',
 ] as const;
 export type SyscallName = (typeof TRACED_SYSCALLS)[number];
+
+/**
+ * Every way a process can put a network socket on fd 0..2 without an exec (which E lines cover):
+ * those returning the new fd (duplicates, a new or accepted socket, another process's fd), and
+ * those receiving fds (SCM_RIGHTS), which land wherever a fd is free. io_uring, which could
+ * install fds otherwise, is refused in every sandbox (cordon-init's seccomp filter).
+ */
+export const NET_STDIO_SYSCALLS = {
+  returnsFd: ['dup', 'dup2', 'dup3', 'fcntl', 'socket', 'accept', 'accept4', 'pidfd_getfd'],
+  receivesFds: ['recvmsg', 'recvmmsg'],
+} as const satisfies Record<string, readonly SyscallName[]>;
 
 /**
  * The argument names of each syscall tracepoint this kernel has, in the syscall's argument order
@@ -156,6 +180,29 @@ function stdioKind(fd: number): string {
       if ($maj == 1 && $min == 3) { $k${fd} = 6; }
       else if (($maj >= 136 && $maj <= 143) || $maj == 4 || ($maj == 5 && $min <= 1)) { $k${fd} = 3; }
     }
+  }`;
+}
+
+/** `$k0 | $k1 << 4 | $k2 << 8`: the stdio field of E and D lines. */
+const STDIO_FIELD = '$k0 | ($k1 << 4) | ($k2 << 8)';
+/** Bit i set when fd i is a network socket (kind 1), once stdioKind has run for fds 0..2. */
+const NET_STDIO_MASK = '($k0 == 1 ? 1 : 0) | ($k1 == 1 ? 2 : 0) | ($k2 == 1 ? 4 : 0)';
+
+/**
+ * Body of the probes at the exit of NET_STDIO_SYSCALLS: prints a D line when a network socket is
+ * on an fd of 0..2 that had none at the last look. `@netStdio` keeps, per process, which of fds
+ * 0..2 were network sockets at its exec or last D line, so that a reverse shell's every later
+ * fcntl or dup is not reported again.
+ */
+function netStdioCheck(): string {
+  return `${[0, 1, 2].map(stdioKind).join('\n')}
+  $net = ${NET_STDIO_MASK};
+  $was = @netStdio[pid];
+  if ($net != $was) {
+    if (($net & ~$was) != 0) {
+      printf("D\\t%llu\\t%d\\t%d\\t%d\\t%x\\n", cgroup, pid, curtask->real_parent->tgid, uid, ${STDIO_FIELD});
+    }
+    if ($net == 0) { delete(@netStdio[pid]); } else { @netStdio[pid] = $net; }
   }`;
 }
 
@@ -336,6 +383,19 @@ export function buildProgram(options: ProgramOptions): string {
     delete(@cp[tid]);
   }`,
   );
+  // A network socket onto fd 0..2 after exec: only a returned fd of 0..2 can be one; a received
+  // one can land anywhere.
+  const retIn = (range: string, names: readonly SyscallName[]): void => {
+    for (const name of names) {
+      if (fields[name]) {
+        probes.push(
+          `tracepoint:syscalls:sys_exit_${name} /${range} && ${watched}/ {\n${netStdioCheck()}\n}`,
+        );
+      }
+    }
+  };
+  retIn('args->ret >= 0 && args->ret <= 2', NET_STDIO_SYSCALLS.returnsFd);
+  retIn('args->ret >= 0', NET_STDIO_SYSCALLS.receivesFds);
   const [, , count, offset] = control.map((field) => `args->${field}`);
   // argv of a successful exec only, read from the new image: a PATH search (execvp) fails
   // several times per command, and reading argv at syscall entry printed every attempt. For a #!
@@ -366,15 +426,20 @@ tracepoint:sched:sched_process_exec /${watched}/ {
 }
 tracepoint:sched:sched_process_exec /${watched}/ {
 ${[0, 1, 2].map(stdioKind).join('\n')}
+  $net = ${NET_STDIO_MASK};
+  if ($net != @netStdio[pid]) {
+    if ($net == 0) { delete(@netStdio[pid]); } else { @netStdio[pid] = $net; }
+  }
   $tag = ${'N'.charCodeAt(0)};
   if (@hostImage[tid] && $k0 != 1 && $k1 != 1 && $k2 != 1) { $tag = ${'E'.charCodeAt(0)}; }
   delete(@hostImage[tid]);
   // One printf argument for the three stdio kinds, and the cwd key read inline: this probe's
   // stack holds the whole line, the 200-byte filename included, within 512 bytes.
-  printf("%c\\t%llu\\t%d\\t%d\\t%d\\t%d\\t%x\\t%llu:%llu\\t%s\\n", $tag, cgroup, pid, curtask->real_parent->tgid, uid, args->old_pid, $k0 | ($k1 << 4) | ($k2 << 8), (uint64)curtask->fs->pwd.dentry, curtask->fs->pwd.dentry->d_inode->i_ino, str(args->filename));
+  printf("%c\\t%llu\\t%d\\t%d\\t%d\\t%d\\t%x\\t%llu:%llu\\t%s\\n", $tag, cgroup, pid, curtask->real_parent->tgid, uid, args->old_pid, ${STDIO_FIELD}, (uint64)curtask->fs->pwd.dentry, curtask->fs->pwd.dentry->d_inode->i_ino, str(args->filename));
 }
 tracepoint:sched:sched_process_exit /args->group_dead && ${watched}/ {
   printf("X\\t%llu\\t%d\\t%d\\n", cgroup, pid, curtask->exit_code);
+  delete(@netStdio[pid]);
 }
 tracepoint:syscalls:sys_enter_pread64 /pid == ${options.controlPid}/ {
   if (${offset} >= ${WATCH_OFFSET}) {

@@ -225,7 +225,7 @@ export class BpfMonitor {
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) {
       // Nothing is left to read, and detaching is slow: the kernel waits out an RCU grace period
-      // for each tracepoint (about 1.6 s for the program's 41 on a 2-core VM), whether bpftrace
+      // for each tracepoint (about 2 s for the program's 51 on a 2-core VM), whether bpftrace
       // detaches them (SIGINT) or its exit closes them. So it is killed and not waited for; its
       // output is no longer read, and --pdeathsig ties it to cordon.
       child.kill('SIGKILL');

@@ -1,6 +1,6 @@
 /**
  * The monitor a cordon process starts once and shares with its sandboxes: eBPF (bpftrace) when the
- * host allows it, else the /proc sampler for execs; the /proc sampler always for stdio facts; the
+ * host allows it, else the /proc sampler for execs and stdio turned into sockets; the
  * cgroup CPU sampler always; GPU accounting (nvidia-smi) for sandboxes granted a GPU. `coverage()`
  * says which signals are live, so a clean verdict is never claimed on signals that were off.
  */
@@ -96,7 +96,7 @@ export class Monitor {
 
   /**
    * Starts monitoring for this cordon process. bpftrace compiles and attaches in the background
-   * (about 2.5 s on a 2-core VM); `watch()` waits for it.
+   * (about 3 s of CPU on a 2-core VM); `watch()` waits for it.
    * @example const monitor = Monitor.start({ bus }); const off = await monitor.watch(target);
    */
   static start(options: MonitorOptions): Monitor {
@@ -153,7 +153,7 @@ export class Monitor {
         sandboxId: target.sandboxId,
         cgroupProcsPath: target.cgroupProcsPath,
         attribution: target.attribution,
-        mode: useBpf ? 'facts' : 'full',
+        mode: useBpf ? 'idle' : 'full',
         skipOwnPidNamespace: target.skipOwnPidNamespace,
       }),
     );
@@ -223,7 +223,7 @@ export class Monitor {
       file: ebpf,
       connect: ebpf,
       syscall: ebpf,
-      fd: { live: true, source: 'proc' },
+      fd: live?.live ? ebpf : { live: true, source: 'proc' },
       cpu: this.cpuReason
         ? { live: false, reason: this.cpuReason }
         : { live: true, source: 'cgroup' },

@@ -127,15 +127,9 @@ function unixInodes(table: string | undefined): Set<string> {
   return out;
 }
 
-/** Where fds 0..2 of a process link to (undefined: closed, or the process is gone). */
-export type StdioLinks = (string | undefined)[];
-
-export function readStdioLinks(pid: number): StdioLinks {
-  return [0, 1, 2].map((fd) => tryLink(`/proc/${pid}/fd/${fd}`));
-}
-
-/** What the links `readStdioLinks(pid)` returned point at, or undefined when the process is gone. */
-export function stdioOf(pid: number, links: StdioLinks): Stdio | undefined {
+/** What fds 0..2 of a process are, or undefined when the process is gone. */
+export function readStdio(pid: number): Stdio | undefined {
+  const links = [0, 1, 2].map((fd) => tryLink(`/proc/${pid}/fd/${fd}`));
   // All three unreadable means the process (not its fds) is gone.
   if (links.every((l) => l === undefined) && tryLink(`/proc/${pid}/cwd`) === undefined) {
     return undefined;

@@ -2,10 +2,10 @@
  * The /proc sampler: every `intervalMs` it lists a sandbox's pids from cgroup.procs (and cgroups
  * nested below) and reads what /proc says about each. Two modes per sandbox:
  * - `full` (no eBPF): publishes `process.exec` (source `proc`) for each new pid or new image, and
- *   `process.exit` when a pid is gone. Processes shorter than one interval can be missed.
- * - `facts` (eBPF sees execs): publishes only when a process's stdio turns into a socket after
- *   its exec (the `dup2(sock, 0..2)` reverse shell), as a `process.exec` with source `proc`
- *   (`full` mode reports that too).
+ *   when a process's stdio turns into a socket after its exec (the `dup2(sock, 0..2)` reverse
+ *   shell); `process.exit` when a pid is gone. Processes shorter than one interval can be missed.
+ * - `idle` (eBPF sees execs and stdio turns): reads nothing, ready to take over in `full` mode
+ *   should eBPF die (`setMode`).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -17,12 +17,11 @@ import {
   readExe,
   readPidNamespace,
   readStatus,
-  readStdioLinks,
-  stdioOf,
+  readStdio,
 } from './proc-facts.js';
-import type { Stdio, StdioLinks } from './proc-facts.js';
+import type { Stdio } from './proc-facts.js';
 
-export type SamplerMode = 'full' | 'facts';
+export type SamplerMode = 'full' | 'idle';
 
 export interface ProcTarget {
   sandboxId: string;
@@ -43,8 +42,6 @@ interface Seen {
   exe: string | undefined;
   argv0: string | undefined;
   socketStdio: boolean;
-  /** `facts` mode: where fds 0..2 linked at the last look (see `checkFacts`). */
-  links?: string;
   /** A launcher process (see `skipOwnPidNamespace`): never reported. */
   launcher?: true;
 }
@@ -118,19 +115,28 @@ export class ProcSampler {
     const entry: Watched = { target, mode: target.mode ?? 'full', seen: new Map() };
     this.watched.add(entry);
     this.scan(entry);
-    this.timer ??= setInterval(() => this.scanAll(), this.intervalMs).unref();
+    this.tickWhileNeeded();
     return () => {
       this.watched.delete(entry);
-      if (this.watched.size === 0 && this.timer) {
-        clearInterval(this.timer);
-        this.timer = undefined;
-      }
+      this.tickWhileNeeded();
     };
   }
 
   /** Switches every sandbox (e.g. to `full` when eBPF dies mid-run). */
   setMode(mode: SamplerMode): void {
     for (const w of this.watched) w.mode = mode;
+    this.tickWhileNeeded();
+  }
+
+  /** The timer runs while a sandbox is sampled in full mode: idle ones need no wake-ups. */
+  private tickWhileNeeded(): void {
+    const needed = [...this.watched].some((w) => w.mode === 'full');
+    if (needed) {
+      this.timer ??= setInterval(() => this.scanAll(), this.intervalMs).unref();
+    } else if (this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
   }
 
   scanAll(): void {
@@ -144,6 +150,7 @@ export class ProcSampler {
   }
 
   private scan(w: Watched): void {
+    if (w.mode === 'idle') return;
     const live = new Set(cgroupPids(w.target.cgroupProcsPath));
     for (const pid of live) {
       const before = w.seen.get(pid);
@@ -152,13 +159,8 @@ export class ProcSampler {
         w.seen.set(pid, { exe: undefined, argv0: undefined, socketStdio: false, launcher: true });
         continue;
       }
-      const linkList = readStdioLinks(pid);
-      if (w.mode === 'facts') {
-        this.checkFacts(w, pid, before, linkList);
-        continue;
-      }
       const exe = readExe(pid);
-      const stdio = stdioOf(pid, linkList);
+      const stdio = readStdio(pid);
       if (stdio === undefined) continue; // exited between the listing and now
       const socketStdio = hasSocket(stdio);
       const argv = readArgv(pid) ?? [];
@@ -172,27 +174,9 @@ export class ProcSampler {
     for (const [pid, seen] of w.seen) {
       if (live.has(pid)) continue;
       w.seen.delete(pid);
-      if (w.mode === 'full' && !seen.launcher) {
+      if (!seen.launcher) {
         this.publish(w, { kind: 'process.exit', sandboxId: w.target.sandboxId, pid });
       }
-    }
-  }
-
-  /**
-   * Facts mode: eBPF reports every exec with its stdio, so what is left is a turn to a socket
-   * afterwards. fds 0..2 that link where they did at the last look have not turned (a socket's
-   * link names its inode): most processes, most times, cost three readlinks and nothing more.
-   */
-  private checkFacts(w: Watched, pid: number, before: Seen | undefined, linkList: StdioLinks) {
-    const links = linkList.join('\0');
-    if (before?.links === links) return;
-    const stdio = stdioOf(pid, linkList);
-    if (stdio === undefined) return; // exited between the listing and now
-    const socketStdio = hasSocket(stdio);
-    w.seen.set(pid, { exe: undefined, argv0: undefined, socketStdio, links });
-    if (before && socketStdio && !before.socketStdio) {
-      const exe = readExe(pid);
-      this.publishExec(w, pid, exe, readArgv(pid) ?? [], stdio);
     }
   }
 

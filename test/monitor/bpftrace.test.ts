@@ -11,6 +11,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,7 +72,7 @@ describe.skipIf(skip)(`eBPF monitor (skipped when unavailable: ${why || 'availab
     for (const s of ['exec', 'file', 'connect', 'syscall'] as const) {
       expect(c[s]).toMatchObject({ live: true, source: 'ebpf' });
     }
-    expect(c.fd.live).toBe(true);
+    expect(c.fd).toMatchObject({ live: true, source: 'ebpf' });
   });
 
   test('publishes the exec of /bin/true with its argv, attribution and exit code', async () => {
@@ -174,6 +175,58 @@ describe.skipIf(skip)(`eBPF monitor (skipped when unavailable: ${why || 'availab
         stderr: 'file',
       });
     } finally {
+      server.close();
+    }
+  });
+
+  test('reports a network socket put on stdio without an exec at once, by any way in, and each turn once', async () => {
+    const server = createServer((sock) => sock.resume());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    // Each step marks itself with a write to a pipe the test reads, so events can be tied to it.
+    const script = `
+import os, socket, sys, time
+def step(name):
+    os.write(3, (name + '\\n').encode()); time.sleep(0.3)
+s = socket.create_connection(('127.0.0.1', ${port}))
+a, b = socket.socketpair()
+os.dup2(a.fileno(), 0); step('unix')               # a unix socket: not a reverse shell
+os.dup2(s.fileno(), 0); step('dup2')               # fd 0 turns into a TCP socket
+os.dup(s.fileno()); os.dup2(s.fileno(), 0); step('again')  # nothing new on 0..2
+os.close(1); t = socket.socket(); step('socket')   # a new socket lands on fd 1
+os.close(2); socket.send_fds(a, [b'x'], [s.fileno()]); socket.recv_fds(b, 1, 1); step('received')
+time.sleep(30)
+`;
+    const child = spawn(
+      '/bin/sh',
+      ['-c', `echo $$ > '${watched.procs}' && exec /usr/bin/python3 -c "$0"`, script],
+      {
+        stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+      },
+    );
+    const steps: string[] = [];
+    (child.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => {
+      steps.push(...d.toString().split('\n').filter(Boolean));
+    });
+    const turns = () =>
+      ofPid('process.exec', child.pid!)
+        .filter((e) => e.source === 'ebpf' && e.argv[0] === '/usr/bin/python3')
+        .map((e) => e.stdio);
+    try {
+      for (let i = 0; i < 200 && (!steps.includes('received') || turns().length < 4); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(steps).toEqual(['unix', 'dup2', 'again', 'socket', 'received']);
+      expect(turns()).toEqual([
+        { stdin: 'null', stdout: 'null', stderr: 'null' }, // the exec
+        { stdin: 'socket', stdout: 'null', stderr: 'null' }, // dup2 (the unix socket was not one)
+        { stdin: 'socket', stdout: 'socket', stderr: 'null' }, // socket(), landing on fd 1
+        { stdin: 'socket', stdout: 'socket', stderr: 'socket' }, // received over SCM_RIGHTS
+      ]);
+      // Seen while the process still runs, with no flush: the kernel reported each turn itself.
+      expect(child.exitCode).toBeNull();
+    } finally {
+      child.kill('SIGKILL');
       server.close();
     }
   });

@@ -93,8 +93,8 @@ describe.skipIf(skip)('proc sampler (needs root and a cgroup2 hierarchy)', () =>
     expect(execOf(viaPipe.pid)?.stdio?.stdout).toBe('unix');
   });
 
-  test('in facts mode, reports a shell whose stdout turns into a TCP socket after it started', async () => {
-    cg = makeCgroup('proc-facts');
+  test('reports a shell whose stdout turns into a TCP socket after it started', async () => {
+    cg = makeCgroup('proc-turn');
     const bus = new EventBus();
     const sink = collect(bus);
     const shell = spawn(
@@ -106,21 +106,42 @@ describe.skipIf(skip)('proc sampler (needs root and a cgroup2 hierarchy)', () =>
     const sampler = new ProcSampler({ bus, intervalMs: 50 });
     await until(() => cgroupHas(cg.procs, shell.pid));
     const off = sampler.watch({
-      sandboxId: 'sb-facts',
+      sandboxId: 'sb-turn',
       cgroupProcsPath: cg.procs,
-      attribution: () => ({ sandboxId: 'sb-facts' }),
-      mode: 'facts',
+      attribution: () => ({ sandboxId: 'sb-turn' }),
     });
-    const found = () =>
-      sink.events.find(
+    const execs = () =>
+      sink.events.filter(
         (e): e is ProcessExecEvent => e.kind === 'process.exec' && e.pid === shell.pid,
       );
-    await until(() => !!found());
+    await until(() => execs().some((e) => e.stdio?.stdout === 'socket'));
     off();
     sink.off();
-    expect(found()).toMatchObject({ source: 'proc', stdio: { stdout: 'socket' } });
-    // Facts mode publishes nothing else (eBPF owns execs).
-    expect(sink.events.filter((e) => e.kind === 'process.exec')).toHaveLength(1);
+    // First as it was (stdout /dev/null), then again once stdout is the socket.
+    expect(execs()[0]?.stdio?.stdout).toBe('null');
+    expect(execs().find((e) => e.stdio?.stdout === 'socket')).toMatchObject({ source: 'proc' });
+  });
+
+  test('idle mode reads nothing until eBPF is gone; then full mode reports what runs', async () => {
+    cg = makeCgroup('proc-idle');
+    const bus = new EventBus();
+    const sink = collect(bus);
+    const shell = startIn(cg.procs, 'sleep 5', ['ignore', 'ignore', 'ignore']);
+    children.push(shell);
+    await until(() => cgroupHas(cg.procs, shell.pid));
+    const sampler = new ProcSampler({ bus, intervalMs: 50 });
+    const off = sampler.watch({
+      sandboxId: 'sb-idle',
+      cgroupProcsPath: cg.procs,
+      attribution: () => ({ sandboxId: 'sb-idle' }),
+      mode: 'idle',
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sink.events).toEqual([]);
+    sampler.setMode('full');
+    await until(() => sink.events.some((e) => e.kind === 'process.exec' && e.pid === shell.pid));
+    off();
+    sink.off();
   });
 
   test('samples cgroup CPU over the window and carries the afterCommand flag', async () => {
