@@ -98,7 +98,56 @@ describe("an exec's working directory", () => {
 });
 
 describe('a network socket put on stdio after exec', () => {
-  test("is published as the exec it amounts to: the kernel's stdio, the process's argv from /proc", () => {
+  test("names the image whose exec was seen, or its parent's for a forked child, not what /proc says now", () => {
+    const bus = new EventBus();
+    const events: CordonEvent[] = [];
+    bus.subscribe((e) => events.push(e));
+    const registry = new WatchRegistry();
+    registry.add({ sandboxId: 'sb', cgroupId: 9, attribution: () => ({ sandboxId: 'sb' }) });
+    const translator = new BpfEventTranslator(bus, registry);
+    const stdio = { stdin: 'socket', stdout: 'pipe', stderr: 'null' } as const;
+    // This test's own pid: /proc would name node, but the exec seen last was python's.
+    const pid = process.pid;
+    translator.handle({
+      t: 'argv-chunk',
+      cgroupId: 9,
+      tid: pid,
+      index: 0,
+      bytes: Buffer.from('python3\0-c\0import socket\0'),
+    });
+    translator.handle({
+      t: 'exec',
+      cgroupId: 9,
+      pid,
+      ppid: 1,
+      uid: 0,
+      oldPid: pid,
+      urgent: false,
+      stdio: { stdin: 'null', stdout: 'pipe', stderr: 'null' },
+      cwdKey: '1:1',
+      filename: '/usr/bin/python3',
+    });
+    translator.handle({ t: 'net-stdio', cgroupId: 9, pid, ppid: 1, uid: 0, stdio });
+    const forked = 2 ** 22 + 1; // above any pid_max: no /proc entry
+    translator.handle({ t: 'net-stdio', cgroupId: 9, pid: forked, ppid: pid, uid: 0, stdio });
+    const turns = events.filter((e) => e.kind === 'process.exec').slice(1);
+    expect(turns).toEqual([
+      expect.objectContaining({
+        pid,
+        exe: '/usr/bin/python3',
+        argv: ['python3', '-c', 'import socket'],
+        stdio,
+      }),
+      expect.objectContaining({
+        pid: forked,
+        exe: '/usr/bin/python3',
+        argv: ['python3', '-c', 'import socket'],
+        stdio,
+      }),
+    ]);
+  });
+
+  test("is published as the exec it amounts to: the kernel's stdio, argv from /proc when no exec was seen", () => {
     const bus = new EventBus();
     const events: CordonEvent[] = [];
     bus.subscribe((e) => events.push(e));

@@ -53,8 +53,11 @@ export function callerArgv(argv: string[], filename: string): string[] {
 export class BpfEventTranslator {
   /** argv chunks printed just before each exec line, keyed by the thread that called execve. */
   private readonly pendingArgv = new Map<number, Buffer[]>();
-  /** Executable of each live watched pid, for file and syscall events. */
-  private readonly exeOf = new Map<number, string>();
+  /**
+   * Executable and argv of each live watched pid's last exec: for file and syscall events, and
+   * for a stdio turn, which must name the image that made it even when an exec followed at once.
+   */
+  private readonly imageOf = new Map<number, { exe: string; argv: string[] }>();
   /**
    * cwd of pids asked about in the records handled in one go (a read batch): a build opens many
    * relative paths, each of which needed a readlink. Cleared once the batch is handled, so each
@@ -106,7 +109,7 @@ export class BpfEventTranslator {
       case 'exec':
         return this.exec(watch, rec);
       case 'exit': {
-        this.exeOf.delete(rec.pid);
+        this.imageOf.delete(rec.pid);
         const code = rec.exitCode;
         const sig = code & 0x7f;
         this.emit(watch, {
@@ -138,10 +141,10 @@ export class BpfEventTranslator {
       name.startsWith('/') && !/^\/(dev|proc\/self)\/fd\//.test(name)
         ? name
         : (readExe(rec.pid) ?? name);
-    if (this.exeOf.size > MAX_TRACKED) this.exeOf.clear();
-    this.exeOf.set(rec.pid, exe);
     const fullArgv =
       argv && argv.length > 0 ? callerArgv(argv, name) : (readArgv(rec.pid) ?? [name]);
+    if (this.imageOf.size > MAX_TRACKED) this.imageOf.clear();
+    this.imageOf.set(rec.pid, { exe, argv: fullArgv });
     const cwd = this.execCwd(rec.pid, rec.ppid, rec.cwdKey);
     this.emit(watch, {
       kind: 'process.exec',
@@ -159,12 +162,15 @@ export class BpfEventTranslator {
 
   /**
    * A network socket on the stdio of a running process (`dup2(sock, 0)` with no exec after it):
-   * published as the exec it amounts to, as the /proc sampler does where eBPF is off. The process
-   * is normally still there (it just made the syscall); its argv falls back to its executable.
+   * published as the exec it amounts to, as the /proc sampler does where eBPF is off. The image
+   * is the one its last exec reported (a forked child's: its parent's), not what /proc says now:
+   * a process that turns its stdio and then execs is another image by the time this line is
+   * handled. /proc answers only for a process whose exec was not seen.
    */
   private netStdio(watch: WatchEntry, rec: Extract<BpfRecord, { t: 'net-stdio' }>): void {
-    const exe = this.exe(rec.pid);
-    const argv = readArgv(rec.pid) ?? (exe ? [exe] : []);
+    const seen = this.imageOf.get(rec.pid) ?? this.imageOf.get(rec.ppid);
+    const exe = seen?.exe ?? readExe(rec.pid);
+    const argv = seen?.argv ?? readArgv(rec.pid) ?? (exe ? [exe] : []);
     const cwd = readCwd(rec.pid);
     this.emit(watch, {
       kind: 'process.exec',
@@ -280,7 +286,7 @@ export class BpfEventTranslator {
   }
 
   private exe(pid: number): string | undefined {
-    return this.exeOf.get(pid) ?? readExe(pid);
+    return this.imageOf.get(pid)?.exe ?? readExe(pid);
   }
 
   /** `/proc/<own ns pid>/environ` is the process's own: say `self` so rules need not know pids. */
