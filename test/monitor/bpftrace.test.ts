@@ -185,7 +185,7 @@ describe.skipIf(skip)(`eBPF monitor (skipped when unavailable: ${why || 'availab
     const port = (server.address() as { port: number }).port;
     // Each step marks itself with a write to a pipe the test reads, so events can be tied to it.
     const script = `
-import os, socket, sys, time
+import os, socket, time
 def step(name):
     os.write(3, (name + '\\n').encode()); time.sleep(0.3)
 s = socket.create_connection(('127.0.0.1', ${port}))
