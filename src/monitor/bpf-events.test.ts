@@ -43,6 +43,16 @@ describe('argv area', () => {
   });
 });
 
+/** A translator for cgroup 9 (sandbox `sb`), and the events it publishes. */
+function watchedTranslator(): { translator: BpfEventTranslator; events: CordonEvent[] } {
+  const bus = new EventBus();
+  const events: CordonEvent[] = [];
+  bus.subscribe((e) => events.push(e));
+  const registry = new WatchRegistry();
+  registry.add({ sandboxId: 'sb', cgroupId: 9, attribution: () => ({ sandboxId: 'sb' }) });
+  return { translator: new BpfEventTranslator(bus, registry), events };
+}
+
 describe("an exec's working directory", () => {
   const cwdIno = String(statSync('.', { bigint: true }).ino);
   // No such process: pid_max is at most 2^22.
@@ -57,12 +67,7 @@ describe("an exec's working directory", () => {
   test('learnt once per directory, names execs of processes already gone, for a second', () => {
     vi.useFakeTimers({ toFake: ['performance'] });
     try {
-      const bus = new EventBus();
-      const execs: CordonEvent[] = [];
-      bus.subscribe((e) => execs.push(e));
-      const registry = new WatchRegistry();
-      registry.add({ sandboxId: 'sb', cgroupId: 9, attribution: () => ({ sandboxId: 'sb' }) });
-      const translator = new BpfEventTranslator(bus, registry);
+      const { translator, events: execs } = watchedTranslator();
       const exec = (pid: number, cwdKey: string, ppid = gonePid + 1): string | undefined => {
         const rec: BpfRecord = {
           t: 'exec',
@@ -99,12 +104,7 @@ describe("an exec's working directory", () => {
 
 describe('a network socket put on stdio after exec', () => {
   test("names the image whose exec was seen, or its parent's for a forked child, not what /proc says now", () => {
-    const bus = new EventBus();
-    const events: CordonEvent[] = [];
-    bus.subscribe((e) => events.push(e));
-    const registry = new WatchRegistry();
-    registry.add({ sandboxId: 'sb', cgroupId: 9, attribution: () => ({ sandboxId: 'sb' }) });
-    const translator = new BpfEventTranslator(bus, registry);
+    const { translator, events } = watchedTranslator();
     const stdio = { stdin: 'socket', stdout: 'pipe', stderr: 'null' } as const;
     // This test's own pid: /proc would name node, but the exec seen last was python's.
     const pid = process.pid;
@@ -148,12 +148,7 @@ describe('a network socket put on stdio after exec', () => {
   });
 
   test("is published as the exec it amounts to: the kernel's stdio, argv from /proc when no exec was seen", () => {
-    const bus = new EventBus();
-    const events: CordonEvent[] = [];
-    bus.subscribe((e) => events.push(e));
-    const registry = new WatchRegistry();
-    registry.add({ sandboxId: 'sb', cgroupId: 9, attribution: () => ({ sandboxId: 'sb' }) });
-    const translator = new BpfEventTranslator(bus, registry);
+    const { translator, events } = watchedTranslator();
     const stdio = { stdin: 'socket', stdout: 'socket', stderr: 'pipe' } as const;
     const turn = (pid: number): Extract<BpfRecord, { t: 'net-stdio' }> => ({
       t: 'net-stdio',

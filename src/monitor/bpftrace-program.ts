@@ -187,6 +187,9 @@ function stdioKind(fd: number): string {
 const STDIO_FIELD = '$k0 | ($k1 << 4) | ($k2 << 8)';
 /** Bit i set when fd i is a network socket (kind 1), once stdioKind has run for fds 0..2. */
 const NET_STDIO_MASK = '($k0 == 1 ? 1 : 0) | ($k1 == 1 ? 2 : 0) | ($k2 == 1 ? 4 : 0)';
+/** Keeps `$net` (NET_STDIO_MASK) as the process's `@netStdio`; no key when it is 0. */
+const REMEMBER_NET_STDIO =
+  'if ($net == 0) { delete(@netStdio[pid]); } else { @netStdio[pid] = $net; }';
 
 /**
  * Body of the probes at the exit of NET_STDIO_SYSCALLS: prints a D line when a network socket is
@@ -202,7 +205,7 @@ function netStdioCheck(): string {
     if (($net & ~$was) != 0) {
       printf("D\\t%llu\\t%d\\t%d\\t%d\\t%x\\n", cgroup, pid, curtask->real_parent->tgid, uid, ${STDIO_FIELD});
     }
-    if ($net == 0) { delete(@netStdio[pid]); } else { @netStdio[pid] = $net; }
+    ${REMEMBER_NET_STDIO}
   }`;
 }
 
@@ -385,17 +388,17 @@ export function buildProgram(options: ProgramOptions): string {
   );
   // A network socket onto fd 0..2 after exec: only a returned fd of 0..2 can be one; a received
   // one can land anywhere.
-  const retIn = (range: string, names: readonly SyscallName[]): void => {
+  const watchTurns = (returned: string, names: readonly SyscallName[]): void => {
     for (const name of names) {
       if (fields[name]) {
         probes.push(
-          `tracepoint:syscalls:sys_exit_${name} /${range} && ${watched}/ {\n${netStdioCheck()}\n}`,
+          `tracepoint:syscalls:sys_exit_${name} /${returned} && ${watched}/ {\n${netStdioCheck()}\n}`,
         );
       }
     }
   };
-  retIn('args->ret >= 0 && args->ret <= 2', NET_STDIO_SYSCALLS.returnsFd);
-  retIn('args->ret >= 0', NET_STDIO_SYSCALLS.receivesFds);
+  watchTurns('args->ret >= 0 && args->ret <= 2', NET_STDIO_SYSCALLS.returnsFd);
+  watchTurns('args->ret >= 0', NET_STDIO_SYSCALLS.receivesFds);
   const [, , count, offset] = control.map((field) => `args->${field}`);
   // argv of a successful exec only, read from the new image: a PATH search (execvp) fails
   // several times per command, and reading argv at syscall entry printed every attempt. For a #!
@@ -427,11 +430,9 @@ tracepoint:sched:sched_process_exec /${watched}/ {
 tracepoint:sched:sched_process_exec /${watched}/ {
 ${[0, 1, 2].map(stdioKind).join('\n')}
   $net = ${NET_STDIO_MASK};
-  if ($net != @netStdio[pid]) {
-    if ($net == 0) { delete(@netStdio[pid]); } else { @netStdio[pid] = $net; }
-  }
+  if ($net != @netStdio[pid]) { ${REMEMBER_NET_STDIO} }
   $tag = ${'N'.charCodeAt(0)};
-  if (@hostImage[tid] && $k0 != 1 && $k1 != 1 && $k2 != 1) { $tag = ${'E'.charCodeAt(0)}; }
+  if (@hostImage[tid] && $net == 0) { $tag = ${'E'.charCodeAt(0)}; }
   delete(@hostImage[tid]);
   // One printf argument for the three stdio kinds, and the cwd key read inline: this probe's
   // stack holds the whole line, the 200-byte filename included, within 512 bytes.
